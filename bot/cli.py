@@ -1,0 +1,194 @@
+"""The `repere` command: check, load, lookup, planning, communes import, JSON Schema export."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+import click
+
+from bot import db
+from bot.communes_import import ImportFailed, communes_of_epci, fetch_package, write_communes_file
+from bot.knowledge.loader import Knowledge, KnowledgeInvalid, load_directory
+from bot.knowledge.schema import FichierConnaissances
+from bot.orientation import Orientation, Profile
+from bot.render import answer_dict, answer_text, confirm_flag
+from bot.schedule import PARIS, Schedule, compile_horaires, format_day, format_hour
+
+DEFAULT_DIR = os.environ.get("REPERE_KNOWLEDGE", "knowledge")
+SCHEMA_PATH = Path("schema/connaissances.schema.json")
+
+
+def _out(as_json: bool, payload, text: str) -> None:
+    click.echo(json.dumps(payload, ensure_ascii=False, indent=2) if as_json else text)
+
+
+def _fail(as_json: bool, message: str, code: int = 1) -> None:
+    if as_json:
+        click.echo(json.dumps({"erreur": message}, ensure_ascii=False))
+    else:
+        click.echo(f"Erreur : {message}", err=True)
+    sys.exit(code)
+
+
+def _knowledge_from_db(url: str | None, as_json: bool) -> Knowledge:
+    try:
+        return db.read(db.engine_for(url))
+    except db.DatabaseUnavailable as error:
+        _fail(as_json, str(error))
+
+
+def _moment(text: str | None, as_json: bool) -> datetime:
+    if not text:
+        return datetime.now(PARIS)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        _fail(as_json, f"date « {text} » illisible : attendu AAAA-MM-JJ ou AAAA-MM-JJTHH:MM")
+    return moment.replace(tzinfo=PARIS) if moment.tzinfo is None else moment
+
+
+@click.group(help="Repère : connaissances, consultation et planning des permanences.")
+def main() -> None:
+    pass
+
+
+@main.command(help="Vérifie les fichiers YAML et affiche toutes les erreurs (fichier, ligne).")
+@click.argument("dossier", default=DEFAULT_DIR, type=click.Path())
+@click.option("--json", "as_json", is_flag=True, help="sortie JSON")
+@click.option("--regles", is_flag=True, help="affiche la règle opening_hours compilée de chaque horaire")
+def check(dossier: str, as_json: bool, regles: bool) -> None:
+    try:
+        k = load_directory(dossier)
+    except KnowledgeInvalid as invalid:
+        errors = invalid.errors
+        payload = {"valide": False, "erreurs": [{"fichier": e.file, "ligne": e.line, "message": e.message} for e in errors]}
+        text = "\n".join(str(e) for e in errors) + f"\n\n{len(errors)} erreur(s) : rien n'a été chargé."
+        _out(as_json, payload, text)
+        sys.exit(1)
+    counts = {kind: len(k.entries(kind)) for kind in k.KINDS}
+    rules = {f"lieu {i}": compile_horaires(l.horaires) for i, l in k.lieux.items() if l.horaires}
+    for pid, perm in k.permanences.items():
+        lieu = k.lieux[perm.lieu]
+        rules[f"permanence {pid}"] = compile_horaires(perm.horaires, lieu.horaires.fermetures if lieu.horaires else [])
+    to_confirm = sorted(f"{kind} {key}" for kind in k.KINDS if kind != "communes" for key, e in k.entries(kind).items() if e.a_confirmer)
+    text = "Connaissances valides : " + ", ".join(f"{n} {kind}" for kind, n in counts.items()) + "."
+    if to_confirm:
+        text += f"\n{len(to_confirm)} entrée(s) à confirmer : " + ", ".join(to_confirm)
+    if regles:
+        text += "\nRègles compilées :\n" + "\n".join(f"  {name} : {rule}" for name, rule in rules.items())
+    _out(as_json, {"valide": True, "entrees": counts, "a_confirmer": to_confirm, "regles": rules}, text)
+
+
+@main.command(help="Vérifie puis écrit les connaissances dans la base, d'un seul bloc.")
+@click.argument("dossier", default=DEFAULT_DIR, type=click.Path())
+@click.option("--db", "url", default=None, help="URL SQLAlchemy (défaut : $REPERE_DB ou sqlite:///var/repere.db)")
+@click.option("--json", "as_json", is_flag=True)
+def load(dossier: str, url: str | None, as_json: bool) -> None:
+    try:
+        k = load_directory(dossier)
+    except KnowledgeInvalid as invalid:
+        payload = {"charge": False, "erreurs": [{"fichier": e.file, "ligne": e.line, "message": e.message} for e in invalid.errors]}
+        text = "\n".join(map(str, invalid.errors)) + "\n\nChargement refusé : la base garde les connaissances précédentes."
+        _out(as_json, payload, text)
+        sys.exit(1)
+    try:
+        n = db.save(k, db.engine_for(url), str(Path(dossier).resolve()))
+    except Exception as error:  # noqa: BLE001 - any DB failure: the transaction rolled back
+        _fail(as_json, f"écriture en base impossible ({type(error).__name__}) : la base garde les connaissances précédentes")
+    _out(as_json, {"charge": True, "entrees": n, "base": db.database_url(url)}, f"{n} entrées chargées dans {db.database_url(url)}.")
+
+
+@main.command(help="Qui s'occupe de ce besoin, où et quand : « repere lookup \"carte vitale\" --commune Mayet ».")
+@click.argument("besoin")
+@click.option("--commune", default=None, help="nom, code postal ou code INSEE")
+@click.option("--date", "when", default=None, help="instant de référence, AAAA-MM-JJTHH:MM (défaut : maintenant)")
+@click.option("--age", type=click.IntRange(0, 120), default=None)
+@click.option("--agricole/--non-agricole", default=None, help="régime agricole (MSA)")
+@click.option("--seances", type=click.IntRange(1, 20), default=3, help="nombre de prochaines séances")
+@click.option("--db", "url", default=None)
+@click.option("--json", "as_json", is_flag=True)
+def lookup(besoin: str, commune: str | None, when: str | None, age: int | None, agricole: bool | None, seances: int, url: str | None, as_json: bool) -> None:
+    orientation = Orientation(_knowledge_from_db(url, as_json))
+    commune_obj = None
+    if commune:
+        match = orientation.find_commune(commune)
+        if len(match.communes) == 1:
+            commune_obj = match.communes[0]
+        elif match.communes:
+            names = ", ".join(f"{c.nom} ({c.insee})" for c in match.communes)
+            _fail(as_json, f"« {commune} » correspond à plusieurs communes : {names}. Précisez le nom.")
+        else:
+            hints = ", ".join(orientation.suggest_communes(commune, 3))
+            _fail(as_json, f"commune « {commune} » inconnue sur les territoires chargés. Communes proches : {hints}.")
+    answer = orientation.orient(besoin, commune_obj, Profile(age=age, regime_agricole=agricole), _moment(when, as_json), seances)
+    _out(as_json, answer_dict(answer), answer_text(answer))
+    if answer.need is None:
+        sys.exit(2)
+
+
+@main.command(help="Toutes les séances d'un lieu ou d'un organisme sur une période.")
+@click.option("--lieu", default=None, help="identifiant du lieu")
+@click.option("--organisme", default=None, help="identifiant de l'organisme")
+@click.option("--du", "start", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--au", "end", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--db", "url", default=None)
+@click.option("--json", "as_json", is_flag=True)
+def planning(lieu: str | None, organisme: str | None, start: datetime, end: datetime, url: str | None, as_json: bool) -> None:
+    k = _knowledge_from_db(url, as_json)
+    if lieu and lieu not in k.lieux:
+        _fail(as_json, f"lieu « {lieu} » inconnu. Lieux : {', '.join(sorted(k.lieux))}")
+    if organisme and organisme not in k.organismes:
+        _fail(as_json, f"organisme « {organisme} » inconnu. Organismes : {', '.join(sorted(k.organismes))}")
+    if end < start:
+        _fail(as_json, "la date « --au » est avant la date « --du »")
+    first = datetime.combine(start.date(), time(0), PARIS)
+    last = datetime.combine(end.date() + timedelta(days=1), time(0), PARIS)
+    rows = Orientation(k).planning(first, last, lieu, organisme)
+    payload = [
+        {"debut": s.debut.isoformat(), "fin": s.fin.isoformat(), "permanence": p.id, "organisme": p.organisme, "lieu": p.lieu,
+         "acces": p.acces, "note": s.note or None, "a_confirmer": p.a_confirmer or None}
+        for s, p in rows
+    ]
+    lines = [f"{len(rows)} séance(s) du {format_day(start.date())} au {format_day(end.date())}"]
+    for slot, perm in rows:
+        lines.append(
+            f"  {format_day(slot.debut.date())}, {format_hour(slot.debut)}-{format_hour(slot.fin)} : "
+            f"{k.organismes[perm.organisme].nom} — {k.lieux[perm.lieu].nom} ({perm.acces}){confirm_flag(perm)}"
+        )
+    _out(as_json, payload, "\n".join(lines))
+
+
+@main.command(help="Importe les communes d'une intercommunalité depuis le code géographique officiel (Etalab).")
+@click.option("--epci", required=True, help="SIREN de l'intercommunalité, par exemple 200073112 (CC Sud Sarthe)")
+@click.option("--france-services", "france_services", default=None, help="lieu France Services de rattachement")
+@click.option("--vers", "target", required=True, type=click.Path(), help="fichier communes.yml à écrire")
+@click.option("--donnees", default=None, type=click.Path(), help="dossier data/ du paquet déjà téléchargé")
+@click.option("--json", "as_json", is_flag=True)
+def communes(epci: str, france_services: str | None, target: str, donnees: str | None, as_json: bool) -> None:
+    try:
+        data = Path(donnees) if donnees else fetch_package(Path(".cache"))
+        group, found = communes_of_epci(data, epci)
+    except ImportFailed as error:
+        _fail(as_json, str(error))
+    n = write_communes_file(Path(target), group, found, france_services)
+    _out(as_json, {"epci": group["code"], "nom": group["nom"], "communes": n, "fichier": target},
+         f"{n} communes de « {group['nom']} » écrites dans {target}.")
+
+
+@main.command(name="schema", help="Exporte le JSON Schema des fichiers de connaissances (pour l'éditeur).")
+@click.option("--vers", "target", default=str(SCHEMA_PATH), type=click.Path())
+def export_schema(target: str) -> None:
+    document = FichierConnaissances.model_json_schema()
+    document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    document["title"] = "Connaissances Repère"
+    Path(target).parent.mkdir(parents=True, exist_ok=True)
+    Path(target).write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    click.echo(f"Schéma écrit dans {target}.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,117 @@
+"""The knowledge DB (SQLAlchemy 2): SQLite file by default, PostgreSQL by URL.
+
+A load replaces the whole knowledge in one transaction: readers see either the previous
+knowledge or the new one, never a mix, and a failed load leaves the previous one serving.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, create_engine, delete, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+from bot.knowledge import schema as s
+from bot.knowledge.loader import Knowledge
+
+DEFAULT_URL = "sqlite:///var/repere.db"
+_MODELS = {
+    "organismes": s.Organisme,
+    "demarches": s.Demarche,
+    "territoires": s.Territoire,
+    "lieux": s.Lieu,
+    "permanences": s.Permanence,
+    "communes": s.Commune,
+}
+
+
+class DatabaseUnavailable(Exception):
+    """The knowledge DB cannot be read: the message is French, for the user."""
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Chargement(Base):
+    """One successful load: when, from where, how many entries."""
+
+    __tablename__ = "chargement"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    charge_le: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    source: Mapped[str] = mapped_column(String(500))
+    entrees: Mapped[int] = mapped_column(Integer)
+
+
+class Entree(Base):
+    """One validated knowledge entry, stored as the JSON of its schema model."""
+
+    __tablename__ = "entree"
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    territoire: Mapped[str | None] = mapped_column(String(100), index=True)
+    fichier: Mapped[str] = mapped_column(String(300))
+    ligne: Mapped[int] = mapped_column(Integer)
+    data: Mapped[dict] = mapped_column(JSON)
+    chargement_id: Mapped[int] = mapped_column(ForeignKey("chargement.id"))
+
+
+def database_url(url: str | None = None) -> str:
+    return url or os.environ.get("REPERE_DB") or DEFAULT_URL
+
+
+def engine_for(url: str | None = None) -> Engine:
+    url = database_url(url)
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////:memory:"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return create_engine(url, future=True)
+
+
+def save(knowledge: Knowledge, engine: Engine, source: str) -> int:
+    """Replace the DB's knowledge atomically; returns the number of entries written."""
+    Base.metadata.create_all(engine)
+    rows = []
+    for kind in Knowledge.KINDS:
+        for key, entry in knowledge.entries(kind).items():
+            file, line = knowledge.origins.get((kind, key), ("", 0))
+            territoire = knowledge.lieu_territoire.get(entry.lieu if kind == "permanences" else key) if kind in ("lieux", "permanences") else None
+            rows.append(dict(kind=kind, key=key, territoire=territoire, fichier=file, ligne=line, data=entry.model_dump(mode="json", exclude_defaults=True)))
+    with Session(engine) as session, session.begin():
+        load = Chargement(charge_le=datetime.now(timezone.utc), source=source, entrees=len(rows))
+        session.add(load)
+        session.flush()
+        session.execute(delete(Entree))
+        session.add_all(Entree(chargement_id=load.id, **row) for row in rows)
+    return len(rows)
+
+
+def read(engine: Engine) -> Knowledge:
+    """The knowledge of the last successful load."""
+    try:
+        with Session(engine) as session:
+            entries = session.scalars(select(Entree)).all()
+    except SQLAlchemyError as error:
+        raise DatabaseUnavailable(f"base de connaissances inaccessible ({type(error).__name__}) : lancez « repere load »") from None
+    if not entries:
+        raise DatabaseUnavailable("base de connaissances vide : lancez « repere load »")
+    knowledge = Knowledge()
+    for row in entries:
+        knowledge.entries(row.kind)[row.key] = _MODELS[row.kind].model_validate(row.data)
+        knowledge.origins[(row.kind, row.key)] = (row.fichier, row.ligne)
+        if row.kind == "lieux" and row.territoire:
+            knowledge.lieu_territoire[row.key] = row.territoire
+    return knowledge
+
+
+def last_load(engine: Engine) -> Chargement | None:
+    try:
+        with Session(engine) as session:
+            return session.scalars(select(Chargement).order_by(Chargement.id.desc()).limit(1)).first()
+    except SQLAlchemyError:
+        return None

@@ -1,0 +1,342 @@
+"""The knowledge schema: what administrators write in knowledge/*.yml (French keys).
+
+Validation messages raised here are in French: they are shown to administrators as is.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+THEMES = (
+    "retraite",
+    "ants",
+    "sante",
+    "logement",
+    "emploi",
+    "caf",
+    "impots",
+    "justice",
+    "social",
+    "numerique",
+)
+
+JOURS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+
+_TIME_RANGE = re.compile(r"^\s*(\d{1,2})[h:](\d{2})?\s*-\s*(\d{1,2})[h:](\d{2})?\s*$")
+_PHONE = re.compile(r"^(\d{4}|\d{2} \d{2}|0\d( \d{2}){4}|0 ?\d{3} \d{3} \d{3})$")
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+Identifiant = Annotated[str, Field(pattern=_ID.pattern, description="identifiant en minuscules, chiffres et tirets")]
+
+
+class Strict(BaseModel):
+    """Unknown keys are refused: a typo in a key must not be silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def parse_time_range(text: str) -> tuple[str, str]:
+    """'14h-17h', '9h30-12h', '14:00-17:00' -> ('14:00', '17:00'); ValueError in French."""
+    m = _TIME_RANGE.match(str(text))
+    if not m:
+        raise ValueError(f"plage horaire « {text} » illisible : écrivez par exemple « 14h-17h » ou « 9h30-12h00 »")
+    h1, m1, h2, m2 = int(m[1]), int(m[2] or 0), int(m[3]), int(m[4] or 0)
+    if not (0 <= h1 <= 23 and 0 <= h2 <= 24 and m1 < 60 and m2 < 60):
+        raise ValueError(f"plage horaire « {text} » : heure impossible")
+    if (h1, m1) >= (h2, m2):
+        raise ValueError(f"plage horaire « {text} » : la fin doit être après le début")
+    return f"{h1:02d}:{m1:02d}", f"{h2:02d}:{m2:02d}"
+
+
+class Provenance(Strict):
+    source: str = Field(min_length=3, description="d'où vient l'information (URL ou document)")
+    verifie_le: date = Field(description="date de la dernière vérification, AAAA-MM-JJ")
+    a_confirmer: bool | str = Field(
+        default=False,
+        description="donnée d'exemple à confirmer : true, ou ce qui reste à confirmer",
+    )
+
+    @field_validator("verifie_le")
+    @classmethod
+    def _not_in_future(cls, value: date) -> date:
+        if value > date.today():
+            raise ValueError(f"la date de vérification {value.isoformat()} est dans le futur")
+        return value
+
+
+class Telephone(Strict):
+    numero: str = Field(description="numéro tel qu'on le compose : « 3230 », « 02 43 00 00 00 »")
+    note: str | None = Field(default=None, description="coût, horaires de la ligne")
+
+    @field_validator("numero")
+    @classmethod
+    def _phone(cls, value: str) -> str:
+        if not _PHONE.match(value):
+            raise ValueError(
+                f"numéro « {value} » mal écrit : attendu un numéro court (« 3230 ») "
+                "ou dix chiffres groupés par deux (« 02 43 00 00 00 »)"
+            )
+        return value
+
+
+def _check_url(value: str | None) -> str | None:
+    if value is not None and not re.match(r"^https://[^\s/]+\.[^\s]+$", value):
+        raise ValueError(f"adresse web « {value} » invalide : elle doit commencer par https://")
+    return value
+
+
+# ---------------------------------------------------------------- schedules
+
+
+class Ajout(Strict):
+    date: date
+    heures: list[str] = Field(min_length=1)
+    note: str | None = None
+
+    @field_validator("heures")
+    @classmethod
+    def _hours(cls, value: list[str]) -> list[str]:
+        for item in value:
+            parse_time_range(item)
+        return value
+
+
+class Fermeture(Strict):
+    du: date
+    au: date
+    motif: str | None = None
+
+    @model_validator(mode="after")
+    def _order(self) -> "Fermeture":
+        if self.au < self.du:
+            raise ValueError(f"fermeture : la date de fin ({self.au}) est avant la date de début ({self.du})")
+        return self
+
+
+class Regle(Strict):
+    """One recurring rule: days, week parity or rank in the month, time ranges."""
+
+    jours: list[Literal[JOURS]] = Field(min_length=1, description="jours de la semaine, en toutes lettres")  # type: ignore[valid-type]
+    heures: list[str] = Field(min_length=1, description="plages horaires : « 9h-12h30 », « 14h-17h »")
+    semaines: Literal["toutes", "paires", "impaires"] = Field(
+        default="toutes", description="semaines ISO paires ou impaires (« jeudi pair »)"
+    )
+    rangs: list[Literal[1, 2, 3, 4, 5, -1]] | None = Field(
+        default=None, description="rang du jour dans le mois : [1, 3] pour « 1er et 3e mardi », -1 pour le dernier"
+    )
+
+    @field_validator("heures")
+    @classmethod
+    def _hours(cls, value: list[str]) -> list[str]:
+        for item in value:
+            parse_time_range(item)
+        return value
+
+    @model_validator(mode="after")
+    def _rank_or_parity(self) -> "Regle":
+        if self.rangs and self.semaines != "toutes":
+            raise ValueError("une règle ne peut pas combiner « rangs » (1er, 3e...) et semaines paires/impaires")
+        return self
+
+
+class Horaires(Strict):
+    """A schedule in simple French fields, or a raw OSM opening_hours string."""
+
+    regles: list[Regle] | None = Field(default=None, description="règles récurrentes")
+    opening_hours: str | None = Field(default=None, description="règle OpenStreetMap brute, à la place de « regles »")
+    du: date | None = Field(default=None, description="début de validité")
+    au: date | None = Field(default=None, description="fin de validité")
+    jours_feries: Literal["fermé", "ouvert"] = "fermé"
+    fermetures: list[Fermeture] = Field(default_factory=list, description="fermetures sur une période")
+    sauf: list[date] = Field(default_factory=list, description="séances annulées (dates)")
+    en_plus: list[Ajout] = Field(default_factory=list, description="séances exceptionnelles ajoutées")
+    note: str | None = Field(default=None, description="par exemple « sur rendez-vous »")
+
+    @model_validator(mode="after")
+    def _one_form(self) -> "Horaires":
+        if bool(self.regles) == bool(self.opening_hours):
+            raise ValueError("horaires : donnez soit « regles », soit « opening_hours » (l'un des deux, pas les deux)")
+        if self.du and self.au and self.au < self.du:
+            raise ValueError(f"horaires : la fin de validité ({self.au}) est avant le début ({self.du})")
+        if self.opening_hours:
+            from bot.schedule import check_opening_hours  # local import: schedule imports this module
+
+            check_opening_hours(self.opening_hours)
+        return self
+
+
+# ---------------------------------------------------------------- entries
+
+
+class Organisme(Provenance):
+    id: Identifiant
+    nom: str
+    sigle: str | None = None
+    alias: list[str] = Field(default_factory=list, description="autres noms, y compris les anciens (« Pôle emploi »)")
+    themes: list[Literal[THEMES]] = Field(min_length=1)  # type: ignore[valid-type]
+    partenaire: Literal["national", "local"] = Field(description="partenaire national ou local de France Services")
+    missions: str
+    telephone: Telephone | None = None
+    site: str | None = None
+    contact_en_ligne: str | None = Field(default=None, description="formulaire ou messagerie en ligne")
+    portee: Literal["national", "departemental", "local"] = "national"
+
+    @field_validator("site", "contact_en_ligne")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        return _check_url(value)
+
+
+class Profil(Strict):
+    """Profile facts that change the answer. Every given fact must hold."""
+
+    regime_agricole: bool | None = None
+    age_min: int | None = Field(default=None, ge=0, le=120)
+    age_max: int | None = Field(default=None, ge=0, le=120)
+
+
+class Condition(Strict):
+    si: Profil
+    organismes: list[Identifiant] = Field(min_length=1)
+    remplace: bool = Field(default=True, description="faux si ces organismes s'ajoutent à ceux du cas général")
+    note: str = Field(description="ce qui change, en une phrase")
+
+
+class EnLigne(Strict):
+    libelle: str
+    url: str
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        return _check_url(value)
+
+
+class Demarche(Provenance):
+    id: Identifiant
+    theme: Literal[THEMES]  # type: ignore[valid-type]
+    titre: str
+    mots: list[str] = Field(min_length=1, description="les mots des usagers, y compris les anciens noms")
+    organismes: list[Identifiant] = Field(min_length=1, description="qui s'en occupe, dans le cas général")
+    conditions: list[Condition] = Field(default_factory=list)
+    information: str = Field(min_length=20, description="2 à 4 phrases courtes, en français simple")
+    pieces: list[str] = Field(default_factory=list, description="documents à apporter")
+    en_ligne: EnLigne | None = None
+    cout: str | None = None
+    aide_france_services: bool = True
+    lieu_utile: bool = Field(default=True, description="faux si la démarche se fait sans se déplacer")
+
+    @field_validator("information")
+    @classmethod
+    def _short(cls, value: str) -> str:
+        sentences = [s for s in re.split(r"(?<=[.!?])\s+", value.strip()) if s]
+        if len(sentences) > 4:
+            raise ValueError(f"information : {len(sentences)} phrases, 4 au plus (réponse de premier niveau)")
+        return value
+
+
+class Coordonnees(Strict):
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+
+class Lieu(Provenance):
+    id: Identifiant
+    nom: str
+    type: Literal["france_services", "mairie", "antenne", "bus", "organisme", "autre"]
+    adresse: str | None = None
+    commune: str = Field(description="code INSEE de la commune")
+    coordonnees: Coordonnees | None = None
+    telephone: Telephone | None = None
+    courriel: str | None = None
+    site: str | None = None
+    horaires: Horaires | None = Field(default=None, description="heures d'ouverture du lieu")
+    accessibilite: str | None = None
+
+    @field_validator("site")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        return _check_url(value)
+
+
+class Permanence(Provenance):
+    id: Identifiant
+    organisme: Identifiant
+    lieu: Identifiant
+    horaires: Horaires
+    acces: Literal["sur rendez-vous", "sans rendez-vous", "avec ou sans rendez-vous"]
+    reservation: str | None = Field(default=None, description="comment prendre rendez-vous")
+    themes: list[Literal[THEMES]] | None = Field(default=None, description="si la permanence ne couvre qu'une partie")  # type: ignore[valid-type]
+
+
+class Commune(Strict):
+    insee: str = Field(pattern=r"^(\d{5}|2[AB]\d{3})$")
+    nom: str
+    codes_postaux: list[str] = Field(min_length=1)
+    epci: str | None = None
+    population: int | None = None
+    france_services: Identifiant | None = Field(default=None, description="lieu France Services de rattachement")
+
+    @field_validator("codes_postaux")
+    @classmethod
+    def _postcodes(cls, value: list[str]) -> list[str]:
+        for code in value:
+            if not re.fullmatch(r"\d{5}", code):
+                raise ValueError(f"code postal « {code} » : cinq chiffres attendus")
+        return value
+
+
+class Territoire(Provenance):
+    id: Identifiant
+    nom: str
+    epci: str | None = Field(default=None, description="SIREN de l'intercommunalité")
+    departement: str | None = None
+    france_services: Identifiant = Field(description="lieu France Services principal, contact par défaut")
+
+
+# ---------------------------------------------------------------- files
+
+
+class FichierOrganismes(Strict):
+    organismes: list[Organisme]
+
+
+class FichierDemarches(Strict):
+    demarches: list[Demarche]
+
+
+class FichierTerritoire(Strict):
+    territoire: Territoire
+    lieux: list[Lieu] = Field(default_factory=list)
+    permanences: list[Permanence] = Field(default_factory=list)
+
+
+class FichierCommunes(Strict):
+    source: str
+    importe_le: date
+    communes: list[Commune]
+
+
+FILE_KINDS: dict[str, type[Strict]] = {
+    "organismes": FichierOrganismes,
+    "demarches": FichierDemarches,
+    "territoire": FichierTerritoire,
+    "communes": FichierCommunes,
+}
+
+
+class FichierConnaissances(Strict):
+    """Union of every knowledge file, for the editor's JSON Schema."""
+
+    organismes: list[Organisme] | None = None
+    demarches: list[Demarche] | None = None
+    territoire: Territoire | None = None
+    lieux: list[Lieu] | None = None
+    permanences: list[Permanence] | None = None
+    source: str | None = None
+    importe_le: date | None = None
+    communes: list[Commune] | None = None

@@ -1,0 +1,302 @@
+"""The orientation core: need + commune + profile + clock -> who, what, where, when.
+
+Pure Python, no Rasa: used by the actions, the console and the CLI alike. It never
+invents: what the knowledge does not hold is reported as missing.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from rapidfuzz import fuzz, process
+
+from bot.knowledge.loader import Knowledge
+from bot.knowledge.schema import THEMES, Commune, Demarche, Lieu, Organisme, Permanence
+from bot.schedule import PARIS, Schedule, Slot
+
+THEME_LABELS = {
+    "retraite": "retraite",
+    "ants": "papiers d'identité et véhicule (ANTS)",
+    "sante": "santé",
+    "logement": "logement",
+    "emploi": "emploi",
+    "caf": "CAF et famille",
+    "impots": "impôts",
+    "justice": "justice et accès au droit",
+    "social": "aide sociale",
+    "numerique": "aide au numérique",
+}
+FALLBACK_PHONE = ("39 39", "Allô Service Public")
+
+
+def normalize(text: str) -> str:
+    """Lower case, no accents, no punctuation: 'Yvré-le-Pôlin' -> 'yvre le polin'."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join("".join(ch if ch.isalnum() else " " for ch in plain).split())
+
+
+@dataclass
+class Profile:
+    age: int | None = None
+    regime_agricole: bool | None = None
+
+
+@dataclass
+class Need:
+    kind: str  # "demarche" | "theme" | "organisme"
+    key: str
+    label: str
+
+
+@dataclass
+class CommuneMatch:
+    communes: list[Commune]
+    how: str  # "nom" | "code postal" | "insee" | "approché"
+
+
+@dataclass
+class PermanenceSlots:
+    permanence: Permanence
+    organisme: Organisme
+    slots: list[Slot]
+
+
+@dataclass
+class Place:
+    lieu: Lieu
+    commune: str | None
+    reason: str  # why it is listed: "dans votre commune", "votre France Services", ...
+    distance_km: float | None = None
+    permanences: list[PermanenceSlots] = field(default_factory=list)
+    opening: list[Slot] = field(default_factory=list)  # a France Services' own opening hours
+
+
+@dataclass
+class Answer:
+    need: Need | None
+    commune: Commune | None = None
+    demarche: Demarche | None = None
+    organismes: list[Organisme] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # conditions that change the answer
+    places: list[Place] = field(default_factory=list)
+    contact: Place | None = None  # the France Services to turn to
+    missing: list[str] = field(default_factory=list)
+    demarches: list[Demarche] = field(default_factory=list)  # for a theme or organisme need
+
+
+class Orientation:
+    """Answers from one loaded Knowledge. Index building happens once, here."""
+
+    def __init__(self, knowledge: Knowledge):
+        self.k = knowledge
+        self._phrases: list[tuple[str, Need]] = []
+        for d in knowledge.demarches.values():
+            need = Need("demarche", d.id, d.titre)
+            for phrase in [d.titre, d.id.replace("-", " "), *d.mots]:
+                self._phrases.append((normalize(phrase), need))
+        self._exact_other: dict[str, Need] = {}
+        for o in knowledge.organismes.values():
+            need = Need("organisme", o.id, o.nom)
+            for phrase in [o.nom, o.sigle or "", o.id.replace("-", " "), *o.alias]:
+                if phrase:
+                    self._exact_other.setdefault(normalize(phrase), need)
+        for theme in THEMES:
+            need = Need("theme", theme, THEME_LABELS[theme])
+            self._exact_other.setdefault(normalize(theme), need)
+            self._exact_other.setdefault(normalize(THEME_LABELS[theme]), need)
+        self._communes_by_name: dict[str, list[Commune]] = {}
+        for c in knowledge.communes.values():
+            self._communes_by_name.setdefault(normalize(c.nom), []).append(c)
+
+    # ------------------------------------------------------------ understanding
+
+    def find_need(self, text: str) -> Need | None:
+        query = normalize(text)
+        if not query:
+            return None
+        if query in self.k.demarches or query.replace(" ", "-") in self.k.demarches:
+            d = self.k.demarches[query.replace(" ", "-")]
+            return Need("demarche", d.id, d.titre)
+        for phrase, need in self._phrases:
+            if phrase == query:
+                return need
+        if query in self._exact_other:
+            return self._exact_other[query]
+        best = process.extractOne(query, [p for p, _ in self._phrases], scorer=fuzz.WRatio, score_cutoff=86)
+        if best:
+            return self._phrases[best[2]][1]
+        other = process.extractOne(query, list(self._exact_other), scorer=fuzz.ratio, score_cutoff=85)
+        return self._exact_other[other[0]] if other else None
+
+    def find_commune(self, text: str) -> CommuneMatch:
+        """By name, postal code (may give several), INSEE code, or an approximate name."""
+        raw = text.strip()
+        if raw.isdigit() and len(raw) == 5:
+            if raw in self.k.communes:
+                return CommuneMatch([self.k.communes[raw]], "insee")
+            found = [c for c in self.k.communes.values() if raw in c.codes_postaux]
+            return CommuneMatch(sorted(found, key=lambda c: c.nom), "code postal")
+        query = normalize(raw)
+        if query in self._communes_by_name:
+            return CommuneMatch(self._communes_by_name[query], "nom")
+        close = process.extract(query, list(self._communes_by_name), scorer=fuzz.WRatio, score_cutoff=85, limit=3)
+        return CommuneMatch([c for name, _, _ in close for c in self._communes_by_name[name]], "approché")
+
+    def suggest_communes(self, text: str, limit: int = 5) -> list[str]:
+        names = {c.nom for c in self.k.communes.values()}
+        return [name for name, _, _ in process.extract(text, names, scorer=fuzz.WRatio, limit=limit)]
+
+    # ------------------------------------------------------------ answering
+
+    def orient(self, need: Need | str | None, commune: Commune | str | None = None, profile: Profile | None = None,
+               now: datetime | None = None, count: int = 3) -> Answer:
+        now = (now or datetime.now(PARIS))
+        profile = profile or Profile()
+        if isinstance(need, str):
+            need = self.find_need(need)
+        answer = Answer(need=need)
+        if isinstance(commune, str):
+            match = self.find_commune(commune)
+            if len(match.communes) == 1:
+                commune = match.communes[0]
+            else:
+                answer.missing.append(
+                    f"commune « {commune} » " + ("ambiguë : " + ", ".join(c.nom for c in match.communes) if match.communes else "inconnue")
+                )
+                commune = None
+        answer.commune = commune
+        answer.contact = self._contact(commune, now, count)
+        if need is None:
+            answer.missing.append("besoin non reconnu dans le catalogue des démarches")
+            return answer
+
+        theme = None
+        if need.kind == "demarche":
+            d = self.k.demarches[need.key]
+            answer.demarche, theme = d, d.theme
+            ids = self._organismes_for(d, profile, answer.notes)
+        elif need.kind == "organisme":
+            ids = [need.key]
+            answer.demarches = [d for d in self.k.demarches.values() if need.key in d.organismes]
+        else:
+            theme = need.key
+            answer.demarches = [d for d in self.k.demarches.values() if d.theme == theme]
+            ids = []
+            for d in answer.demarches:
+                ids += [o for o in d.organismes if o not in ids]
+        answer.organismes = [self.k.organismes[o] for o in ids]
+
+        if answer.demarche is not None and not answer.demarche.lieu_utile:
+            return answer
+        helped = answer.demarche is None or answer.demarche.aide_france_services
+        answer.places = self._places(ids, theme, helped, commune, now, count)
+        if not any(p.permanences for p in answer.places):
+            names = ", ".join(o.sigle or o.nom for o in answer.organismes)
+            answer.missing.append(f"aucune permanence connue de {names} sur le territoire : adressez-vous à votre France Services")
+        return answer
+
+    def _organismes_for(self, d: Demarche, profile: Profile, notes: list[str]) -> list[str]:
+        ids = list(d.organismes)
+        for condition in d.conditions:
+            facts = condition.si
+            known = []
+            if facts.regime_agricole is not None:
+                known.append(None if profile.regime_agricole is None else profile.regime_agricole == facts.regime_agricole)
+            if facts.age_min is not None or facts.age_max is not None:
+                if profile.age is None:
+                    known.append(None)
+                else:
+                    known.append((facts.age_min or 0) <= profile.age <= (facts.age_max or 200))
+            if known and all(k is True for k in known):
+                ids = condition.organismes + ([] if condition.remplace else [o for o in ids if o not in condition.organismes])
+                notes.append(condition.note)
+            elif not any(k is False for k in known):
+                notes.append(condition.note)  # unknown profile: say what would change the answer
+        return ids
+
+    def _territory_of(self, commune: Commune | None) -> str | None:
+        if commune and commune.france_services:
+            return self.k.lieu_territoire.get(commune.france_services)
+        return None
+
+    def _distance(self, commune: Commune | None, lieu: Lieu) -> float | None:
+        home = self.k.lieux.get(commune.france_services) if commune and commune.france_services else None
+        here = next((l for l in self.k.lieux.values() if commune and l.commune == commune.insee and l.coordonnees), home)
+        if not here or not here.coordonnees or not lieu.coordonnees:
+            return None
+        a, b = here.coordonnees, lieu.coordonnees
+        dlat, dlon = math.radians(b.lat - a.lat), math.radians(b.lon - a.lon)
+        h = math.sin(dlat / 2) ** 2 + math.cos(math.radians(a.lat)) * math.cos(math.radians(b.lat)) * math.sin(dlon / 2) ** 2
+        return round(6371 * 2 * math.asin(math.sqrt(h)), 1)
+
+    def _commune_name(self, insee: str) -> str | None:
+        c = self.k.communes.get(insee)
+        return c.nom if c else None
+
+    def _places(self, ids: list[str], theme: str | None, helped: bool, commune: Commune | None, now: datetime, count: int) -> list[Place]:
+        territory = self._territory_of(commune)
+        wanted = set(ids) | ({"france-services"} if helped else set())
+        by_lieu: dict[str, Place] = {}
+        for perm in self.k.permanences.values():
+            if perm.organisme not in wanted:
+                continue
+            if theme and perm.themes is not None and theme not in perm.themes:
+                continue
+            if perm.organisme == "france-services" and perm.themes is None and not helped:
+                continue
+            lieu = self.k.lieux[perm.lieu]
+            if territory and self.k.lieu_territoire.get(lieu.id) != territory:
+                continue
+            slots = self.schedule_of(perm).next_slots(now, count)
+            place = by_lieu.setdefault(lieu.id, Place(lieu, self._commune_name(lieu.commune), "", self._distance(commune, lieu)))
+            place.permanences.append(PermanenceSlots(perm, self.k.organismes[perm.organisme], slots))
+        places = list(by_lieu.values())
+        for place in places:
+            place.permanences.sort(key=lambda ps: (ids.index(ps.organisme.id) if ps.organisme.id in ids else len(ids), _first(ps.slots)))
+            if commune and place.lieu.commune == commune.insee:
+                place.reason = "dans votre commune"
+            elif commune and place.lieu.id == commune.france_services:
+                place.reason = "votre France Services"
+            else:
+                place.reason = "sur le territoire" if territory else ""
+
+        def rank(place: Place):
+            first = min((_first(ps.slots) for ps in place.permanences), default=datetime.max.replace(tzinfo=PARIS))
+            order = {"dans votre commune": 0, "votre France Services": 1}.get(place.reason, 2)
+            return (order, place.distance_km if place.distance_km is not None else math.inf, first)
+
+        return sorted(places, key=rank)
+
+    def _contact(self, commune: Commune | None, now: datetime, count: int) -> Place | None:
+        lieu_id = commune.france_services if commune and commune.france_services else None
+        if lieu_id is None and len(self.k.territoires) == 1:
+            lieu_id = next(iter(self.k.territoires.values())).france_services
+        lieu = self.k.lieux.get(lieu_id) if lieu_id else None
+        if lieu is None:
+            return None
+        opening = self.opening_of(lieu).next_slots(now, count) if lieu.horaires else []
+        return Place(lieu, self._commune_name(lieu.commune), "votre France Services", opening=opening)
+
+    def schedule_of(self, perm: Permanence) -> Schedule:
+        lieu = self.k.lieux[perm.lieu]
+        closures = lieu.horaires.fermetures if lieu.horaires else []
+        return Schedule.from_horaires(perm.horaires, closures)
+
+    def opening_of(self, lieu: Lieu) -> Schedule:
+        return Schedule.from_horaires(lieu.horaires)
+
+    def planning(self, start: datetime, end: datetime, lieu: str | None = None, organisme: str | None = None) -> list[tuple[Slot, Permanence]]:
+        rows = []
+        for perm in self.k.permanences.values():
+            if (lieu and perm.lieu != lieu) or (organisme and perm.organisme != organisme):
+                continue
+            rows += [(slot, perm) for slot in self.schedule_of(perm).slots_between(start, end)]
+        return sorted(rows, key=lambda row: (row[0].debut, row[1].id))
+
+
+def _first(slots: list[Slot]) -> datetime:
+    return slots[0].debut if slots else datetime.max.replace(tzinfo=PARIS)
