@@ -143,7 +143,7 @@ class Orientation:
         query = normalize(raw)
         if query in self._communes_by_name:
             return CommuneMatch(self._communes_by_name[query], "nom")
-        close = process.extract(query, list(self._communes_by_name), scorer=fuzz.WRatio, score_cutoff=85, limit=3)
+        close = process.extract(query, list(self._communes_by_name), scorer=fuzz.WRatio, score_cutoff=80, limit=3)
         return CommuneMatch([c for name, _, _ in close for c in self._communes_by_name[name]], "approché")
 
     def suggest_communes(self, text: str, limit: int = 5) -> list[str]:

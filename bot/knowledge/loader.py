@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from rapidfuzz import process
 from ruamel.yaml import YAML
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from bot.knowledge import schema as s
@@ -47,6 +48,8 @@ class Knowledge:
     origins: dict[tuple[str, str], tuple[str, int]] = field(default_factory=dict)
     # lieu id -> territoire id
     lieu_territoire: dict[str, str] = field(default_factory=dict)
+    # (kind, id) -> {field: line}, so that a bad reference points at its own line
+    field_lines: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
 
     KINDS = ("organismes", "demarches", "territoires", "lieux", "permanences", "communes")
 
@@ -58,8 +61,16 @@ _FIELD_NAMES = sorted({name for model in vars(s).values() if isinstance(model, t
 _TOP_KEYS = {"organismes": "organismes", "demarches": "demarches", "territoire": "territoire", "communes": "communes"}
 
 
+class _DatesAsText(RoundTripConstructor):
+    """Dates stay text: pydantic parses them and reports an impossible date with its line."""
+
+
+_DatesAsText.add_constructor("tag:yaml.org,2002:timestamp", RoundTripConstructor.construct_yaml_str)
+
+
 def _yaml() -> YAML:
     yaml = YAML(typ="rt")
+    yaml.Constructor = _DatesAsText
     yaml.allow_duplicate_keys = False
     return yaml
 
@@ -102,7 +113,7 @@ def _readable_loc(data: Any, loc: tuple) -> str:
 
 def _french(error: dict) -> str:
     kind, ctx, value = error["type"], error.get("ctx") or {}, error.get("input")
-    last = str(error["loc"][-1]) if error["loc"] else ""
+    last = next((str(step) for step in reversed(error["loc"]) if isinstance(step, str)), "")
     shown = value if isinstance(value, (str, int, float, bool)) else None
     if kind == "missing":
         return f"champ obligatoire « {last} » manquant"
@@ -152,7 +163,7 @@ def _validate_file(path: Path, label: str, errors: list[KnowledgeError]) -> tupl
         if "found duplicate key" in str(error):
             key = re.search(r'duplicate key "([^"]*)"', str(error))
             problem = "clé en double dans le même bloc" + (f" : « {key[1]} »" if key else "")
-        elif "tab" in problem.lower():
+        elif "\\t" in problem or "\t" in problem:
             problem = "tabulation interdite en YAML : indentez avec des espaces"
         else:
             problem = f"YAML illisible ({problem}) : vérifiez l'indentation, les « : » et les guillemets"
@@ -211,7 +222,7 @@ def load_directory(root: str | Path) -> Knowledge:
     return knowledge
 
 
-def _add(knowledge: Knowledge, kind: str, key: str, entry: BaseModel, where: tuple[str, int], errors: list[KnowledgeError]) -> None:
+def _add(knowledge: Knowledge, kind: str, key: str, entry: BaseModel, where: tuple[str, int], errors: list[KnowledgeError], node: Any = None) -> None:
     store = knowledge.entries(kind)
     if key in store:
         first = knowledge.origins[(kind, key)]
@@ -219,21 +230,23 @@ def _add(knowledge: Knowledge, kind: str, key: str, entry: BaseModel, where: tup
         return
     store[key] = entry
     knowledge.origins[(kind, key)] = where
+    if isinstance(node, dict) and hasattr(node, "lc"):
+        knowledge.field_lines[(kind, key)] = {name: node.lc.key(name)[0] + 1 for name in node}
 
 
 def _collect(knowledge: Knowledge, label: str, kind: str, data: Any, model: BaseModel, errors: list[KnowledgeError]) -> None:
     if kind == "territoire":
         terr = model.territoire
-        _add(knowledge, "territoires", terr.id, terr, (label, _line_of(data, ("territoire",))), errors)
+        _add(knowledge, "territoires", terr.id, terr, (label, _line_of(data, ("territoire",))), errors, data["territoire"])
         for i, lieu in enumerate(model.lieux):
-            _add(knowledge, "lieux", lieu.id, lieu, (label, _line_of(data, ("lieux", i))), errors)
+            _add(knowledge, "lieux", lieu.id, lieu, (label, _line_of(data, ("lieux", i))), errors, data["lieux"][i])
             knowledge.lieu_territoire[lieu.id] = terr.id
         for i, perm in enumerate(model.permanences):
-            _add(knowledge, "permanences", perm.id, perm, (label, _line_of(data, ("permanences", i))), errors)
+            _add(knowledge, "permanences", perm.id, perm, (label, _line_of(data, ("permanences", i))), errors, data["permanences"][i])
         return
     for i, entry in enumerate(getattr(model, kind)):
         key = entry.insee if kind == "communes" else entry.id
-        _add(knowledge, kind, key, entry, (label, _line_of(data, (kind, i))), errors)
+        _add(knowledge, kind, key, entry, (label, _line_of(data, (kind, i))), errors, data[kind][i])
 
 
 def _kind_guess(path: Path) -> str:
@@ -250,6 +263,7 @@ def _cross_check(k: Knowledge, errors: list[KnowledgeError], broken: set[str] = 
         if pools.get(ref_kind) in broken or "inconnu" in broken:
             return
         file, line = k.origins[(kind, key)]
+        line = k.field_lines.get((kind, key), {}).get(field_name, line)
         guess = process.extractOne(ref, list(hint_pool), score_cutoff=70)
         hint = f" (vouliez-vous dire « {guess[0]} » ?)" if guess else ""
         errors.append(KnowledgeError(file, line, f"« {key} » › {field_name} : {ref_kind} « {ref} » inconnu{hint}"))

