@@ -174,16 +174,16 @@ class Orientation:
             answer.missing.append("besoin non reconnu dans le catalogue des démarches")
             return answer
 
-        theme = None
         if need.kind == "demarche":
             d = self.k.demarches[need.key]
-            answer.demarche, theme = d, d.theme
+            answer.demarche, themes = d, {d.theme}
             ids = self._organismes_for(d, profile, answer.notes)
         elif need.kind == "organisme":
             ids = [need.key]
+            themes = set(self.k.organismes[need.key].themes)
             answer.demarches = [d for d in self.k.demarches.values() if need.key in d.organismes]
         else:
-            theme = need.key
+            theme, themes = need.key, {need.key}
             answer.demarches = [d for d in self.k.demarches.values() if d.theme == theme]
             ids = []
             for d in answer.demarches:
@@ -193,7 +193,7 @@ class Orientation:
         if answer.demarche is not None and not answer.demarche.lieu_utile:
             return answer
         helped = answer.demarche is None or answer.demarche.aide_france_services
-        answer.places = self._places(ids, theme, helped, commune, now, count)
+        answer.places = self._places(ids, themes, helped, commune, now, count)
         if not any(p.permanences for p in answer.places):
             names = ", ".join(o.sigle or o.nom for o in answer.organismes)
             answer.missing.append(f"aucune permanence connue de {names} sur le territoire : adressez-vous à votre France Services")
@@ -237,16 +237,14 @@ class Orientation:
         c = self.k.communes.get(insee)
         return c.nom if c else None
 
-    def _places(self, ids: list[str], theme: str | None, helped: bool, commune: Commune | None, now: datetime, count: int) -> list[Place]:
+    def _places(self, ids: list[str], themes: set[str], helped: bool, commune: Commune | None, now: datetime, count: int) -> list[Place]:
         territory = self._territory_of(commune)
         wanted = set(ids) | ({"france-services"} if helped else set())
         by_lieu: dict[str, Place] = {}
         for perm in self.k.permanences.values():
             if perm.organisme not in wanted:
                 continue
-            if theme and perm.themes is not None and theme not in perm.themes:
-                continue
-            if perm.organisme == "france-services" and perm.themes is None and not helped:
+            if perm.themes is not None and not themes & set(perm.themes):
                 continue
             lieu = self.k.lieux[perm.lieu]
             if territory and self.k.lieu_territoire.get(lieu.id) != territory:
