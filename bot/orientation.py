@@ -30,6 +30,7 @@ THEME_LABELS = {
     "numerique": "aide au numérique",
 }
 FALLBACK_PHONE = ("39 39", "Allô Service Public")
+MAX_QUERY = 300  # characters of a need that are read: a pasted page must not stall the matcher
 
 
 def normalize(text: str) -> str:
@@ -115,7 +116,7 @@ class Orientation:
     # ------------------------------------------------------------ understanding
 
     def find_need(self, text: str) -> Need | None:
-        query = normalize(text)
+        query = normalize(text[:MAX_QUERY])
         if not query:
             return None
         if query in self.k.demarches or query.replace(" ", "-") in self.k.demarches:
@@ -126,6 +127,11 @@ class Orientation:
                 return need
         if query in self._exact_other:
             return self._exact_other[query]
+        padded = f" {query} "
+        contained = [(len(p), need) for p, need in self._phrases if len(p) >= 4 and f" {p} " in padded]
+        contained += [(len(p), need) for p, need in self._exact_other.items() if len(p) >= 3 and f" {p} " in padded]
+        if contained:
+            return max(contained, key=lambda item: item[0])[1]  # the most specific words win
         best = process.extractOne(query, [p for p, _ in self._phrases], scorer=fuzz.WRatio, score_cutoff=86)
         if best:
             return self._phrases[best[2]][1]
@@ -134,7 +140,7 @@ class Orientation:
 
     def find_commune(self, text: str) -> CommuneMatch:
         """By name, postal code (may give several), INSEE code, or an approximate name."""
-        raw = text.strip()
+        raw = text.strip()[:MAX_QUERY]
         if raw.isdigit() and len(raw) == 5:
             if raw in self.k.communes:
                 return CommuneMatch([self.k.communes[raw]], "insee")
@@ -252,6 +258,10 @@ class Orientation:
             slots = self.schedule_of(perm).next_slots(now, count)
             place = by_lieu.setdefault(lieu.id, Place(lieu, self._commune_name(lieu.commune), "", self._distance(commune, lieu)))
             place.permanences.append(PermanenceSlots(perm, self.k.organismes[perm.organisme], slots))
+        home = self._home_france_services(commune)
+        if helped and home is not None and home.horaires and (not territory or self.k.lieu_territoire.get(home.id) == territory):
+            place = by_lieu.setdefault(home.id, Place(home, self._commune_name(home.commune), "", self._distance(commune, home)))
+            place.opening = self.opening_of(home).next_slots(now, count)
         places = list(by_lieu.values())
         for place in places:
             place.permanences.sort(key=lambda ps: (ids.index(ps.organisme.id) if ps.organisme.id in ids else len(ids), _first(ps.slots)))
@@ -263,17 +273,21 @@ class Orientation:
                 place.reason = "sur le territoire" if territory else ""
 
         def rank(place: Place):
-            first = min((_first(ps.slots) for ps in place.permanences), default=datetime.max.replace(tzinfo=PARIS))
+            first = min([_first(ps.slots) for ps in place.permanences] + [_first(place.opening)])
             order = {"dans votre commune": 0, "votre France Services": 1}.get(place.reason, 2)
             return (order, place.distance_km if place.distance_km is not None else math.inf, first)
 
         return sorted(places, key=rank)
 
-    def _contact(self, commune: Commune | None, now: datetime, count: int) -> Place | None:
+    def _home_france_services(self, commune: Commune | None) -> Lieu | None:
+        """The commune's France Services, or the only territory's one when no commune is known."""
         lieu_id = commune.france_services if commune and commune.france_services else None
-        if lieu_id is None and len(self.k.territoires) == 1:
+        if lieu_id is None and commune is None and len(self.k.territoires) == 1:
             lieu_id = next(iter(self.k.territoires.values())).france_services
-        lieu = self.k.lieux.get(lieu_id) if lieu_id else None
+        return self.k.lieux.get(lieu_id) if lieu_id else None
+
+    def _contact(self, commune: Commune | None, now: datetime, count: int) -> Place | None:
+        lieu = self._home_france_services(commune)
         if lieu is None:
             return None
         opening = self.opening_of(lieu).next_slots(now, count) if lieu.horaires else []

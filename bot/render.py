@@ -110,6 +110,9 @@ def answer_text(answer: Answer) -> str:
         head = lieu_line(place.lieu, place.commune)
         extra = ", ".join(x for x in (place.reason, f"{place.distance_km} km" if place.distance_km is not None else "") if x)
         lines.append(f"  ▸ {head}" + (f" ({extra})" if extra else "") + confirm_flag(place.lieu))
+        if place.opening:
+            lines.append("    Accueil France Services, aide à la démarche" + confirm_flag(place.lieu))
+            lines += [f"      - {slot.label()}" for slot in place.opening]
         for ps in place.permanences:
             lines.append(f"    {ps.organisme.sigle or ps.organisme.nom}, {ps.permanence.acces}{confirm_flag(ps.permanence)}")
             if ps.slots:

@@ -108,6 +108,7 @@ CASES = [
     ("bad postal code", "t/communes.yml", '["72800"]', '["7280"]', 6, "code postal « 7280 » : cinq chiffres attendus"),
     ("verification date in the future", "organismes.yml", "verifie_le: 2026-01-01", "verifie_le: 2999-01-01", 10, "dans le futur"),
     ("closure ending before it starts", "t/territoire.yml", "          heures: [9h-12h]", "          heures: [9h-12h]\n      fermetures:\n        - {du: 2026-12-24, au: 2026-12-20}", 24, "date de fin (2026-12-20) est avant"),
+    ("comma inside a bracketed list item", "demarches.yml", "mots: [rsa]", "mots: [rsa (revenu, solidarité)]", 5, "parenthèse non refermée"),
     ("unknown file kind", "t/communes.yml", "communes:", "villes:", 1, "type de fichier non reconnu"),
 ]
 

@@ -95,7 +95,8 @@ def test_unknown_need_says_so_and_gives_the_contact(orientation):
 
 def test_no_permanence_is_said_missing_not_invented(orientation):
     answer = orientation.orient("handicap", "Mayet", now=NOW)  # MDPH holds no permanence here
-    assert answer.places == []
+    assert [p.lieu.id for p in answer.places] == ["fs-le-lude"]  # the France Services helps with the form
+    assert answer.places[0].permanences == [] and answer.places[0].opening
     assert answer.missing == ["aucune permanence connue de MDPH sur le territoire : adressez-vous à votre France Services"]
     assert answer.contact.lieu.id == "fs-le-lude"
     online_only = orientation.orient("carte européenne", "Mayet", now=NOW)
@@ -107,6 +108,14 @@ def test_theme_and_organisme_needs(orientation):
     assert theme.need.kind == "theme" and {d.id for d in theme.demarches} >= {"aide-logement", "maprimerenov"}
     caf = orientation.orient("CAF", "Le Lude", now=NOW)
     assert caf.need.kind == "organisme" and caf.places[0].permanences[0].organisme.id == "caf"
+
+
+def test_the_france_services_opening_hours_are_offered_when_it_helps(orientation):
+    answer = orientation.orient("demande de retraite", "Le Lude", now=NOW)
+    home = answer.places[0]
+    assert home.lieu.id == "fs-le-lude" and home.reason == "dans votre commune"
+    assert home.opening[0].debut == NOW.replace(hour=9)  # open this Monday morning
+    assert [p.lieu.id for p in answer.places[1:]] == ["mairie-mayet", "mairie-yvre-le-polin"]
 
 
 def test_conciliator_at_le_lude_is_listed_after_the_commune(orientation):
@@ -121,3 +130,14 @@ def test_planning_of_a_place(orientation):
     from bot.schedule import PARIS
     rows = orientation.planning(datetime(2026, 12, 1, tzinfo=PARIS), datetime(2027, 1, 1, tzinfo=PARIS), lieu="mairie-mayet")
     assert [s.debut.date() for s, _ in rows] == [date(2026, 12, 10), date(2026, 12, 24)]
+
+
+@pytest.mark.parametrize("typed", ["", "   ", "😀😀", "<img src=x onerror=alert(1)>", "carte vitale " * 5000])
+def test_empty_huge_or_odd_input_never_crashes(orientation, typed):
+    answer = orientation.orient(typed, "Mayet", now=NOW)
+    assert answer.contact.lieu.id == "fs-le-lude"
+    if not typed.strip() or "<img" in typed or "😀" in typed:
+        assert answer.need is None and "besoin non reconnu" in answer.missing[0]
+    else:
+        assert answer.need.key == "carte-vitale"
+    assert orientation.find_commune(typed).communes == [] or typed.startswith("carte")

@@ -235,6 +235,17 @@ class Demarche(Provenance):
     aide_france_services: bool = True
     lieu_utile: bool = Field(default=True, description="faux si la démarche se fait sans se déplacer")
 
+    @field_validator("pieces", "mots")
+    @classmethod
+    def _balanced(cls, value: list[str]) -> list[str]:
+        for item in value:
+            if item.count("(") != item.count(")"):
+                raise ValueError(
+                    f"élément « {item} » : parenthèse non refermée ; dans une liste entre crochets, une virgule "
+                    "sépare deux éléments : mettez l'élément entre guillemets"
+                )
+        return value
+
     @field_validator("information")
     @classmethod
     def _short(cls, value: str) -> str:
