@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 import click
@@ -16,7 +16,7 @@ from bot.knowledge.loader import Knowledge, KnowledgeInvalid, load_directory
 from bot.knowledge.schema import FichierConnaissances
 from bot.orientation import Orientation, Profile
 from bot.render import answer_dict, answer_text, confirm_flag
-from bot.schedule import PARIS, Schedule, compile_horaires, format_day, format_hour
+from bot.schedule import PARIS, compile_horaires, format_day, format_hour
 
 DEFAULT_DIR = os.environ.get("REPERE_KNOWLEDGE", "knowledge")
 SCHEMA_PATH = Path("schema/connaissances.schema.json")

@@ -1,7 +1,6 @@
 """The engine venv that the setup installs: Rasa 3.6.21 with the French spaCy model."""
 
 import subprocess
-from pathlib import Path
 
 import pytest
 
