@@ -181,13 +181,14 @@ def communes(epci: str, france_services: str | None, target: str, donnees: str |
 
 @main.command(name="schema", help="Exporte le JSON Schema des fichiers de connaissances (pour l'éditeur).")
 @click.option("--vers", "target", default=str(SCHEMA_PATH), type=click.Path())
-def export_schema(target: str) -> None:
+@click.option("--json", "as_json", is_flag=True)
+def export_schema(target: str, as_json: bool) -> None:
     document = FichierConnaissances.model_json_schema()
     document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     document["title"] = "Connaissances Repère"
     Path(target).parent.mkdir(parents=True, exist_ok=True)
     Path(target).write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    click.echo(f"Schéma écrit dans {target}.")
+    _out(as_json, {"fichier": target}, f"Schéma écrit dans {target}.")
 
 
 if __name__ == "__main__":
