@@ -115,15 +115,9 @@ def lookup(besoin: str, commune: str | None, when: str | None, age: int | None, 
     orientation = Orientation(_knowledge_from_db(url, as_json))
     commune_obj = None
     if commune:
-        match = orientation.find_commune(commune)
-        if len(match.communes) == 1:
-            commune_obj = match.communes[0]
-        elif match.communes:
-            names = ", ".join(f"{c.nom} ({c.insee})" for c in match.communes)
-            _fail(as_json, f"« {commune} » correspond à plusieurs communes : {names}. Précisez le nom.")
-        else:
-            hints = ", ".join(orientation.suggest_communes(commune, 3))
-            _fail(as_json, f"commune « {commune} » inconnue sur les territoires chargés. Communes proches : {hints}.")
+        commune_obj, problem = orientation.resolve_commune(commune)
+        if problem:
+            _fail(as_json, problem)
     answer = orientation.orient(besoin, commune_obj, Profile(age=age, regime_agricole=agricole), _moment(when, as_json), seances)
     _out(as_json, answer_dict(answer), answer_text(answer))
     if answer.need is None:

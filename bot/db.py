@@ -66,7 +66,7 @@ def database_url(url: str | None = None) -> str:
 
 def engine_for(url: str | None = None) -> Engine:
     url = database_url(url)
-    if url.startswith("sqlite:///") and not url.startswith("sqlite:////:memory:"):
+    if url.startswith("sqlite:///") and ":memory:" not in url:
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
@@ -80,7 +80,8 @@ def save(knowledge: Knowledge, engine: Engine, source: str) -> int:
     for kind in Knowledge.KINDS:
         for key, entry in knowledge.entries(kind).items():
             file, line = knowledge.origins.get((kind, key), ("", 0))
-            territoire = knowledge.lieu_territoire.get(entry.lieu if kind == "permanences" else key) if kind in ("lieux", "permanences") else None
+            lieu = key if kind == "lieux" else entry.lieu if kind == "permanences" else None
+            territoire = knowledge.lieu_territoire.get(lieu) if lieu else None
             rows.append(dict(kind=kind, key=key, territoire=territoire, fichier=file, ligne=line, data=entry.model_dump(mode="json", exclude_defaults=True)))
     with Session(engine) as session, session.begin():
         load = Chargement(charge_le=datetime.now(timezone.utc), source=source, entrees=len(rows))

@@ -152,9 +152,17 @@ class Orientation:
         close = process.extract(query, list(self._communes_by_name), scorer=fuzz.WRatio, score_cutoff=80, limit=3)
         return CommuneMatch([c for name, _, _ in close for c in self._communes_by_name[name]], "approché")
 
-    def suggest_communes(self, text: str, limit: int = 5) -> list[str]:
+    def resolve_commune(self, text: str) -> tuple[Commune | None, str | None]:
+        """One commune, or None and a French sentence saying why (ambiguous, unknown)."""
+        match = self.find_commune(text)
+        if len(match.communes) == 1:
+            return match.communes[0], None
+        if match.communes:
+            names = ", ".join(f"{c.nom} ({c.insee})" for c in match.communes)
+            return None, f"« {text} » correspond à plusieurs communes : {names}. Précisez le nom."
         names = {c.nom for c in self.k.communes.values()}
-        return [name for name, _, _ in process.extract(text, names, scorer=fuzz.WRatio, limit=limit)]
+        hints = ", ".join(name for name, _, _ in process.extract(text[:MAX_QUERY], names, scorer=fuzz.WRatio, limit=3))
+        return None, f"commune « {text[:MAX_QUERY]} » inconnue sur les territoires chargés. Communes proches : {hints}."
 
     # ------------------------------------------------------------ answering
 
@@ -166,14 +174,9 @@ class Orientation:
             need = self.find_need(need)
         answer = Answer(need=need)
         if isinstance(commune, str):
-            match = self.find_commune(commune)
-            if len(match.communes) == 1:
-                commune = match.communes[0]
-            else:
-                answer.missing.append(
-                    f"commune « {commune} » " + ("ambiguë : " + ", ".join(c.nom for c in match.communes) if match.communes else "inconnue")
-                )
-                commune = None
+            commune, problem = self.resolve_commune(commune)
+            if problem:
+                answer.missing.append(problem)
         answer.commune = commune
         answer.contact = self._contact(commune, now, count)
         if need is None:

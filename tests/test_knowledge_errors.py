@@ -67,11 +67,12 @@ communes:
 """
 
 
-def tree(write_tree, **replace):
-    files = {"organismes.yml": ORGANISMES, "demarches.yml": DEMARCHES, "t/territoire.yml": TERRITOIRE, "t/communes.yml": COMMUNES}
-    for name, text in replace.items():
-        files[name.replace("__", "/").replace("_yml", ".yml")] = text
-    return write_tree(files)
+ORIGINALS = {"organismes.yml": ORGANISMES, "demarches.yml": DEMARCHES, "t/territoire.yml": TERRITOIRE, "t/communes.yml": COMMUNES}
+
+
+def tree(write_tree, replace: dict[str, str] | None = None):
+    """The minimal valid tree, with some files' texts replaced."""
+    return write_tree({**ORIGINALS, **(replace or {})})
 
 
 def errors_of(root):
@@ -115,9 +116,8 @@ CASES = [
 
 @pytest.mark.parametrize("label,file,old,new,line,words", CASES, ids=[c[0] for c in CASES])
 def test_each_mistake_has_its_french_message_and_line(write_tree, label, file, old, new, line, words):
-    originals = {"organismes.yml": ORGANISMES, "demarches.yml": DEMARCHES, "t/territoire.yml": TERRITOIRE, "t/communes.yml": COMMUNES}
-    assert old in originals[file], label
-    root = tree(write_tree, **{file.replace("/", "__").replace(".yml", "_yml"): originals[file].replace(old, new, 1)})
+    assert old in ORIGINALS[file], label
+    root = tree(write_tree, {file: ORIGINALS[file].replace(old, new, 1)})
     errors = errors_of(root)
     matching = [e for e in errors if words in e.message]
     assert matching, [str(e) for e in errors]
@@ -126,19 +126,18 @@ def test_each_mistake_has_its_french_message_and_line(write_tree, label, file, o
 
 
 def test_all_errors_of_all_files_are_reported_at_once(write_tree):
-    root = tree(
-        write_tree,
-        organismes_yml=ORGANISMES.replace("https://www.caf.fr", "www.caf.fr").replace('"3230"', '"32-30"'),
-        demarches_yml=DEMARCHES.replace("theme: caf", "theme: famille"),
-        t__territoire_yml=TERRITOIRE.replace("[mardi]", "[mardy]"),
-    )
+    root = tree(write_tree, {
+        "organismes.yml": ORGANISMES.replace("https://www.caf.fr", "www.caf.fr").replace('"3230"', '"32-30"'),
+        "demarches.yml": DEMARCHES.replace("theme: caf", "theme: famille"),
+        "t/territoire.yml": TERRITOIRE.replace("[mardi]", "[mardy]"),
+    })
     errors = errors_of(root)
     assert {e.file for e in errors} == {"knowledge/organismes.yml", "knowledge/demarches.yml", "knowledge/t/territoire.yml"}
     assert len(errors) == 4
 
 
 def test_a_broken_file_does_not_flood_references_to_it(write_tree):
-    errors = errors_of(tree(write_tree, organismes_yml="organismes:\n  - id: caf\n    nom: [\n"))
+    errors = errors_of(tree(write_tree, {"organismes.yml": "organismes:\n  - id: caf\n    nom: [\n"}))
     assert len(errors) == 1 and errors[0].file == "knowledge/organismes.yml"
 
 
@@ -150,7 +149,7 @@ def test_duplicate_ids_across_files_point_to_the_first(write_tree):
 
 
 def test_cli_check_lists_every_error_and_exits_1(write_tree):
-    root = tree(write_tree, demarches_yml=DEMARCHES.replace("theme: caf", "theme: famille").replace("mots: [rsa]", "mots: rsa"))
+    root = tree(write_tree, {"demarches.yml": DEMARCHES.replace("theme: caf", "theme: famille").replace("mots: [rsa]", "mots: rsa")})
     done = subprocess.run([sys.executable, "-m", "bot.cli", "check", str(root)], capture_output=True, text=True)
     assert done.returncode == 1
     assert "knowledge/demarches.yml:3 :" in done.stdout and "knowledge/demarches.yml:5 :" in done.stdout

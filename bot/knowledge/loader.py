@@ -58,7 +58,7 @@ class Knowledge:
 
 
 _FIELD_NAMES = sorted({name for model in vars(s).values() if isinstance(model, type) and issubclass(model, BaseModel) for name in model.model_fields})
-_TOP_KEYS = {"organismes": "organismes", "demarches": "demarches", "territoire": "territoire", "communes": "communes"}
+_TOP_KEYS = tuple(s.FILE_KINDS)  # the top-level key that tells a file's kind
 
 
 class _DatesAsText(RoundTripConstructor):
@@ -252,7 +252,7 @@ def _collect(knowledge: Knowledge, label: str, kind: str, data: Any, model: Base
 def _kind_guess(path: Path) -> str:
     """The kind a broken file probably holds, from its first top-level key."""
     text = path.read_text(encoding="utf-8", errors="replace")
-    found = re.search(r"^(organismes|demarches|territoire|communes)\s*:", text, re.MULTILINE)
+    found = re.search(rf"^({'|'.join(_TOP_KEYS)})\s*:", text, re.MULTILINE)
     return {"territoire": "lieux"}.get(found[1], found[1]) if found else "inconnu"
 
 
