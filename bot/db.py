@@ -10,6 +10,7 @@ import os
 from datetime import datetime, timezone
 from pathlib import Path
 
+from pydantic import ValidationError
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, create_engine, delete, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -103,7 +104,13 @@ def read(engine: Engine) -> Knowledge:
         raise DatabaseUnavailable("base de connaissances vide : lancez « repere load »")
     knowledge = Knowledge()
     for row in entries:
-        knowledge.entries(row.kind)[row.key] = _MODELS[row.kind].model_validate(row.data)
+        try:
+            knowledge.entries(row.kind)[row.key] = _MODELS[row.kind].model_validate(row.data)
+        except ValidationError:
+            raise DatabaseUnavailable(
+                f"la base a été chargée avec une version précédente du schéma ({row.kind} « {row.key} » "
+                "n'est plus valide) : relancez « repere load »"
+            ) from None
         knowledge.origins[(row.kind, row.key)] = (row.fichier, row.ligne)
         if row.kind == "lieux" and row.territoire:
             knowledge.lieu_territoire[row.key] = row.territoire

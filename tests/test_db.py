@@ -59,3 +59,13 @@ def test_failed_load_keeps_the_previous_knowledge(knowledge, tmp_path, monkeypat
 def test_missing_or_empty_db_is_a_clear_french_error(tmp_path):
     with pytest.raises(db.DatabaseUnavailable, match="lancez « repere load »"):
         db.read(db.engine_for(f"sqlite:///{tmp_path}/vide.db"))
+
+
+def test_a_db_loaded_under_an_older_schema_asks_for_a_reload(knowledge, tmp_path):
+    engine = db.engine_for(f"sqlite:///{tmp_path}/repere.db")
+    db.save(knowledge, engine, "old")
+    with Session(engine) as session, session.begin():
+        row = session.get(db.Entree, ("demarches", "passeport"))
+        row.data = {**row.data, "pieces": ["photo (moins de 6 mois"]}  # valid before, refused now
+    with pytest.raises(db.DatabaseUnavailable, match="version précédente du schéma .*passeport.* relancez « repere load »"):
+        db.read(engine)
