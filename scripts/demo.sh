@@ -10,7 +10,7 @@ done
 cat <<MSG
 
 Repère est installé et ses connaissances sont chargées ($REPERE_DB).
-Essayez : .venv/bin/repere lookup "carte d'identité" --commune 72360
+Essayez : .venv/bin/repere lookup "carte d'identité" --commune Sarcé
           .venv/bin/repere planning --lieu mairie-mayet --du $(date +%F) --au $(date -d '+2 months' +%F)
           .venv/bin/repere check knowledge --regles
 L'assistant conversationnel (Rasa), la console et le widget arrivent avec les prochaines étapes.
