@@ -1,10 +1,12 @@
 # The two commands of the README: `make run` and `make test`. Both set everything up first;
-# re-running them reinstalls nothing that is already there.
+# re-running them reinstalls nothing that is already there, and retrains only when the
+# assistant's data or configuration changed.
 SHELL := /bin/bash
 KNOWLEDGE ?= knowledge
 export REPERE_DB ?= sqlite:///$(CURDIR)/var/repere.db
+export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: setup run test bench check load schema clean
+.PHONY: setup run test bench check load schema nlu model validate chat clean
 
 setup:
 	@scripts/setup.sh all
@@ -18,14 +20,29 @@ load: check
 schema: setup
 	@.venv/bin/repere schema
 
-run: load
-	@scripts/demo.sh
+nlu: setup            # communes and organisme names for the NLU, generated from the knowledge
+	@.venv/bin/repere nlu $(KNOWLEDGE)
 
-test: setup
+validate: nlu         # Rasa's own data check; a warning is a failure
+	@mkdir -p var; .venv-engine/bin/rasa data validate --fail-on-warnings >var/validate.log 2>&1 \
+	  && echo "rasa data validate : aucune erreur ni avertissement" \
+	  || { grep -v "Location" var/validate.log | tail -n 30; exit 1; }
+
+model: validate
+	@.venv/bin/repere train
+
+run: load model
+	@.venv/bin/repere serve
+
+chat: setup
+	@.venv/bin/repere chat
+
+test: load model
 	@REPERE_TEST_PG_URL=$$(scripts/postgres.sh start) .venv/bin/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
-bench: setup
+bench: load model
 	@.venv/bin/python bench/schedules.py && .venv/bin/python bench/knowledge_load.py
+	@.venv/bin/python bench/nlu_quality.py && .venv/bin/python bench/latency.py
 
 clean:
-	@scripts/postgres.sh stop; rm -rf var .cache
+	@scripts/postgres.sh stop; rm -rf var .cache models

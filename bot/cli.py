@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
 import click
 
-from bot import db
+from bot import assistant, db, nlu_export
 from bot.communes_import import ImportFailed, communes_of_epci, fetch_package, write_communes_file
 from bot.knowledge.loader import Knowledge, KnowledgeInvalid, load_directory
 from bot.knowledge.schema import FichierConnaissances
@@ -20,6 +24,7 @@ from bot.schedule import PARIS, compile_horaires, format_day, format_hour
 
 DEFAULT_DIR = os.environ.get("REPERE_KNOWLEDGE", "knowledge")
 SCHEMA_PATH = Path("schema/connaissances.schema.json")
+NLU_PATH = Path("data/nlu/generated/connaissances.yml")
 
 
 def _out(as_json: bool, payload, text: str) -> None:
@@ -171,6 +176,87 @@ def communes(epci: str, france_services: str | None, target: str, donnees: str |
     n = write_communes_file(Path(target), group, found, france_services)
     _out(as_json, {"epci": group["code"], "nom": group["nom"], "communes": n, "fichier": target},
          f"{n} communes de « {group['nom']} » écrites dans {target}.")
+
+
+@main.command(help="Génère les listes de l'assistant (communes, noms des organismes) depuis les connaissances.")
+@click.argument("dossier", default=DEFAULT_DIR, type=click.Path())
+@click.option("--vers", "target", default=str(NLU_PATH), type=click.Path(), help="fichier NLU à écrire")
+@click.option("--json", "as_json", is_flag=True)
+def nlu(dossier: str, target: str, as_json: bool) -> None:
+    try:
+        k = load_directory(dossier)
+    except KnowledgeInvalid as invalid:
+        _fail(as_json, f"{len(invalid.errors)} erreur(s) dans les connaissances : lancez « repere check »")
+    changed = nlu_export.write(k, Path(target))
+    _out(as_json, {"fichier": target, "modifie": changed},
+         f"{target} {'mis à jour' if changed else 'déjà à jour'} ({len(k.communes)} communes, {len(k.organismes)} organismes).")
+
+
+@main.command(help="Entraîne le modèle de l'assistant si ses données ou sa configuration ont changé (et seulement alors).")
+def train() -> None:
+    try:
+        path, seconds = assistant.ensure_model(click.echo)
+    except assistant.AssistantError as error:
+        _fail(False, str(error))
+    if seconds is not None:
+        click.echo(f"Modèle entraîné en {seconds:.0f} s : {path.relative_to(assistant.ROOT)}")
+
+
+@main.command(help="Démarre l'assistant : serveur Rasa (REST et socket.io) et serveur d'actions.")
+@click.option("--port", default=5005, show_default=True, help="port du serveur Rasa")
+@click.option("--actions-port", default=5055, show_default=True, help="port du serveur d'actions")
+def serve(port: int, actions_port: int) -> None:
+    try:
+        model, _ = assistant.ensure_model(click.echo)
+        click.echo("Démarrage du serveur d'actions et du serveur Rasa (30 à 60 secondes)...")
+        server = assistant.Assistant(model, port, actions_port).start()
+    except assistant.AssistantError as error:
+        _fail(False, str(error))
+    click.echo(f"""
+Repère répond (démarré en {server.startup_seconds:.0f} s) :
+  REST       POST {server.url}/webhooks/rest/webhook  {{"sender": "moi", "message": "bonjour"}}
+  socket.io  {server.url}/socket.io
+  actions    {server.actions_url}
+  journaux   {server.logs.relative_to(assistant.ROOT)}/
+Discuter dans le terminal : .venv/bin/repere chat     Arrêter : Ctrl+C""")
+    try:
+        while all(p.poll() is None for p in server.processes):
+            time.sleep(1)
+        click.echo("Un serveur s'est arrêté : voir les journaux dans var/log/.", err=True)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+
+
+@main.command(help="Discute avec l'assistant dans le terminal (il doit tourner : « make run »).")
+@click.option("--url", default="http://127.0.0.1:5005", show_default=True)
+def chat(url: str) -> None:
+    sender = f"terminal-{uuid.uuid4().hex[:8]}"
+    click.echo("Écrivez votre message (Entrée pour envoyer, Ctrl+D pour quitter). Un bouton : tapez son numéro.")
+    buttons: list[dict] = []
+    while True:
+        try:
+            text = input("vous > ").strip()
+        except (EOFError, KeyboardInterrupt):
+            click.echo()
+            return
+        if text.isdigit() and 0 < int(text) <= len(buttons):
+            text = buttons[int(text) - 1]["payload"]
+        request = urllib.request.Request(f"{url}/webhooks/rest/webhook", method="POST", headers={"Content-Type": "application/json"},
+                                         data=json.dumps({"sender": sender, "message": text}).encode())
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                messages = json.loads(response.read())
+        except (urllib.error.URLError, TimeoutError) as error:
+            click.echo(f"L'assistant ne répond pas ({error}) : est-il démarré (« make run ») ?", err=True)
+            continue
+        buttons = []
+        for message in messages:
+            click.echo("repère > " + message.get("text", "").replace("\n", "\n         "))
+            for button in message.get("buttons", []):
+                buttons.append(button)
+                click.echo(f"         [{len(buttons)}] {button['title']}")
 
 
 @main.command(name="schema", help="Exporte le JSON Schema des fichiers de connaissances (pour l'éditeur).")

@@ -7,6 +7,7 @@ invents: what the knowledge does not hold is reported as missing.
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -138,19 +139,54 @@ class Orientation:
         other = process.extractOne(query, list(self._exact_other), scorer=fuzz.ratio, score_cutoff=85)
         return self._exact_other[other[0]] if other else None
 
+    def find_need_in_theme(self, text: str, theme: str) -> Need:
+        """The démarche a message names, preferring the NLU's theme; else the theme itself.
+
+        Explicit words of the catalogue win over the theme ("APL" is housing even when the
+        classifier said CAF); a close spelling only counts inside the theme.
+        """
+        query = normalize(text[:MAX_QUERY])
+        padded = f" {query} "
+        contained = [(p, need) for p, need in self._phrases if len(p) >= 3 and f" {p} " in padded]
+        in_theme = [(len(p), need) for p, need in contained if self.k.demarches[need.key].theme == theme]
+        if in_theme or contained:
+            return max(in_theme or [(len(p), need) for p, need in contained], key=lambda item: item[0])[1]
+        phrases = [(p, need) for p, need in self._phrases if self.k.demarches[need.key].theme == theme]
+        best = process.extractOne(query, [p for p, _ in phrases], scorer=fuzz.WRatio, score_cutoff=88) if query else None
+        if best:
+            return phrases[best[2]][1]
+        return Need("theme", theme, THEME_LABELS[theme])
+
     def find_commune(self, text: str) -> CommuneMatch:
-        """By name, postal code (may give several), INSEE code, or an approximate name."""
+        """By name, postal code (may give several), INSEE code, a name or postal code inside a
+        sentence ("j'habite à Mayet"), or an approximate name."""
         raw = text.strip()[:MAX_QUERY]
         if raw.isdigit() and len(raw) == 5:
             if raw in self.k.communes:
                 return CommuneMatch([self.k.communes[raw]], "insee")
-            found = [c for c in self.k.communes.values() if raw in c.codes_postaux]
-            return CommuneMatch(sorted(found, key=lambda c: c.nom), "code postal")
+            return self._by_postcode(raw)
         query = normalize(raw)
         if query in self._communes_by_name:
             return CommuneMatch(self._communes_by_name[query], "nom")
+        padded = f" {query} "
+        named = sorted((name for name in self._communes_by_name if f" {name} " in padded), key=len, reverse=True)
+        if named:
+            return CommuneMatch(self._communes_by_name[named[0]], "nom")
+        postcode = re.search(r"(?<!\d)\d{5}(?!\d)", raw)
+        if postcode:
+            return self._by_postcode(postcode.group())
         close = process.extract(query, list(self._communes_by_name), scorer=fuzz.WRatio, score_cutoff=80, limit=3)
         return CommuneMatch([c for name, _, _ in close for c in self._communes_by_name[name]], "approché")
+
+    def _by_postcode(self, code: str) -> CommuneMatch:
+        found = [c for c in self.k.communes.values() if code in c.codes_postaux]
+        return CommuneMatch(sorted(found, key=lambda c: c.nom), "code postal")
+
+    def closest_communes(self, text: str, limit: int = 4) -> list[Commune]:
+        """The communes whose names look most like `text`, however far: choices to offer."""
+        names = list(self._communes_by_name)
+        close = process.extract(normalize(text[:MAX_QUERY]), names, scorer=fuzz.WRatio, limit=limit)
+        return [self._communes_by_name[name][0] for name, _, _ in close]
 
     def resolve_commune(self, text: str) -> tuple[Commune | None, str | None]:
         """One commune, or None and a French sentence saying why (ambiguous, unknown)."""
@@ -160,8 +196,7 @@ class Orientation:
         if match.communes:
             names = ", ".join(f"{c.nom} ({c.insee})" for c in match.communes)
             return None, f"« {text} » correspond à plusieurs communes : {names}. Précisez le nom."
-        names = {c.nom for c in self.k.communes.values()}
-        hints = ", ".join(name for name, _, _ in process.extract(text[:MAX_QUERY], names, scorer=fuzz.WRatio, limit=3))
+        hints = ", ".join(c.nom for c in self.closest_communes(text, 3))
         return None, f"commune « {text[:MAX_QUERY]} » inconnue sur les territoires chargés. Communes proches : {hints}."
 
     # ------------------------------------------------------------ answering
@@ -178,7 +213,7 @@ class Orientation:
             if problem:
                 answer.missing.append(problem)
         answer.commune = commune
-        answer.contact = self._contact(commune, now, count)
+        answer.contact = self.contact(commune, now, count)
         if need is None:
             answer.missing.append("besoin non reconnu dans le catalogue des démarches")
             return answer
@@ -289,7 +324,8 @@ class Orientation:
             lieu_id = next(iter(self.k.territoires.values())).france_services
         return self.k.lieux.get(lieu_id) if lieu_id else None
 
-    def _contact(self, commune: Commune | None, now: datetime, count: int) -> Place | None:
+    def contact(self, commune: Commune | None, now: datetime, count: int = 3) -> Place | None:
+        """The France Services to turn to, with its next opening hours."""
         lieu = self._home_france_services(commune)
         if lieu is None:
             return None

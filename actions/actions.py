@@ -1,0 +1,246 @@
+"""Rasa actions: thin adapters between the tracker and bot/ (the orientation core).
+
+Each action reads the conversation's slots, asks bot/ for the replies and sends them. If
+anything fails (knowledge DB unreachable, a bug), the citizen still gets an answer with
+the national contact: the assistant never stays silent.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot import replies as r
+from bot.db import DatabaseUnavailable
+from bot.emergency import emergency_text
+from bot.live import LiveKnowledge, current_time
+from bot.orientation import Orientation
+
+log = logging.getLogger(__name__)
+KNOWLEDGE = LiveKnowledge()
+MAX_COMMUNE_TRIES = 2
+THEME_PREFIX = "theme_"
+
+
+def send(dispatcher: CollectingDispatcher, replies: list[r.Reply]) -> None:
+    for reply in replies:
+        buttons = [{"title": title, "payload": payload} for title, payload in reply.buttons]
+        dispatcher.utter_message(text=reply.text, buttons=buttons or None)
+
+
+def never_silent(run):
+    """Any failure becomes a French message with the national contact, never a silence."""
+
+    @functools.wraps(run)
+    async def wrapper(self, dispatcher, tracker, domain):
+        try:
+            return await run(self, dispatcher, tracker, domain)
+        except DatabaseUnavailable as error:
+            log.warning("knowledge unavailable: %s", error)
+        except Exception:  # noqa: BLE001 - the citizen must get an answer whatever happened
+            log.exception("action %s failed", self.name())
+        send(dispatcher, [r.unavailable_reply()])
+        return []
+
+    return wrapper
+
+
+def _commune(o: Orientation, tracker: Tracker):
+    name = tracker.get_slot("commune")
+    if not name:
+        return None
+    commune, problem, _ = r.commune_problem(o, name)
+    return commune if problem is None else None
+
+
+def _profile(tracker: Tracker):
+    return r.profile_from(tracker.get_slot("age"), tracker.get_slot("regime"))
+
+
+class ActionIdentifyNeed(Action):
+    """A theme intent (or « et pour la CAF ? ») -> the need, kept in the `besoin` slot."""
+
+    def name(self) -> str:
+        return "action_identify_need"
+
+    @never_silent
+    async def run(self, dispatcher, tracker, domain):
+        o = KNOWLEDGE.orientation()
+        intent = tracker.latest_message.get("intent", {}).get("name") or ""
+        text = tracker.latest_message.get("text") or ""
+        demarche = next(tracker.get_latest_entity_values("demarche"), None)
+        organisme = next(tracker.get_latest_entity_values("organisme"), None)
+        if demarche in o.k.demarches:
+            need = r.Need("demarche", demarche, o.k.demarches[demarche].titre)
+        elif intent.startswith(THEME_PREFIX) and intent.removeprefix(THEME_PREFIX) in r.THEMES:
+            need = o.find_need_in_theme(text, intent.removeprefix(THEME_PREFIX))
+        elif organisme in o.k.organismes:
+            need = r.Need("organisme", organisme, o.k.organismes[organisme].nom)
+        else:
+            need = o.find_need(text) or r.need_from_key(o, tracker.get_slot("besoin"))
+        return [SlotSet("besoin", r.need_key(need) if need else None), SlotSet("commune_essais", 0), SlotSet("commune_choix", None)]
+
+
+class ValidateCommuneForm(FormValidationAction):
+    """Asks for the commune only when the place matters; accepts a name or a postal code."""
+
+    def name(self) -> str:
+        return "validate_commune_form"
+
+    async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> list[str]:
+        try:
+            o = KNOWLEDGE.orientation()
+        except DatabaseUnavailable:
+            return []  # action_orient will say that the knowledge is unavailable
+        tries = tracker.get_slot("commune_essais") or 0
+        if not r.place_matters(o, r.need_from_key(o, tracker.get_slot("besoin"))) or tries >= MAX_COMMUNE_TRIES:
+            return []
+        return domain_slots
+
+    async def validate_commune(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
+        try:
+            o = KNOWLEDGE.orientation()
+        except DatabaseUnavailable:
+            return {"commune": value}
+        commune, problem, choices = r.commune_problem(o, str(value))
+        if problem is None:
+            return {"commune": commune.nom, "commune_choix": None}
+        tries = (tracker.get_slot("commune_essais") or 0) + (0 if len(choices) > 1 and not problem.text.startswith("Je ne") else 1)
+        if tries >= MAX_COMMUNE_TRIES:
+            send(dispatcher, [problem, r.Reply(r.unknown_commune_outside(o))])
+        else:
+            send(dispatcher, [problem])
+        return {"commune": None, "commune_choix": choices or None, "commune_essais": tries}
+
+
+class ActionAskCommune(Action):
+    def name(self) -> str:
+        return "action_ask_commune"
+
+    @never_silent
+    async def run(self, dispatcher, tracker, domain):
+        send(dispatcher, [r.commune_question(tracker.get_slot("commune_choix"))])
+        return []
+
+
+class ActionOrient(Action):
+    """The answer for the need, the commune and the profile known so far."""
+
+    def name(self) -> str:
+        return "action_orient"
+
+    @never_silent
+    async def run(self, dispatcher, tracker, domain):
+        o = KNOWLEDGE.orientation()
+        intent = tracker.latest_message.get("intent", {}).get("name")
+        typed = tracker.get_slot("commune")
+        if intent == "inform_commune" and next(tracker.get_latest_entity_values("commune"), None) is None:
+            text = tracker.latest_message.get("text") or ""
+            if not o.find_commune(text).communes:
+                return not_understood(dispatcher, tracker)  # looked like a place name, but names none
+            typed = text
+        events = []
+        commune = None
+        if typed:
+            commune, problem, choices = r.commune_problem(o, typed)
+            if problem is not None:
+                question = r.commune_question(choices) if choices else r.Reply(r.unknown_commune_outside(o))
+                send(dispatcher, [problem, question])
+                return [SlotSet("commune", None)]
+            events.append(SlotSet("commune", commune.nom))
+        need = r.need_from_key(o, tracker.get_slot("besoin"))
+        if need is None:
+            noted = f"C'est noté{f' : {commune.nom}' if commune else ''}. " if typed or tracker.get_slot("age") or tracker.get_slot("regime") else ""
+            send(dispatcher, [r.Reply(noted + "Quelle est votre démarche ? Décrivez-la en quelques mots.", [("Voir les démarches", "/greet")])])
+            return events
+        answer = o.orient(need, commune, _profile(tracker), current_time())
+        send(dispatcher, r.theme_replies(answer) if need.kind == "theme" else r.answer_replies(answer))
+        return events + [SlotSet("commune_essais", 0), SlotSet("commune_choix", None)]
+
+
+class ActionFollowUp(Action):
+    """« c'est quand ? », « c'est où ? »: about the need already given."""
+
+    def name(self) -> str:
+        return "action_follow_up"
+
+    @never_silent
+    async def run(self, dispatcher, tracker, domain):
+        o = KNOWLEDGE.orientation()
+        need = r.need_from_key(o, tracker.get_slot("besoin"))
+        if need is None:
+            send(dispatcher, [r.Reply("De quelle démarche parlez-vous ? Décrivez-la en quelques mots.", [("Voir les démarches", "/greet")])])
+            return []
+        intent = tracker.latest_message.get("intent", {}).get("name")
+        answer = o.orient(need, _commune(o, tracker), _profile(tracker), current_time())
+        send(dispatcher, r.follow_up_replies(answer, "when" if intent == "ask_when" else "where"))
+        return []
+
+
+class ActionOpeningHours(Action):
+    def name(self) -> str:
+        return "action_opening_hours"
+
+    @never_silent
+    async def run(self, dispatcher, tracker, domain):
+        o = KNOWLEDGE.orientation()
+        organisme = next(tracker.get_latest_entity_values("organisme"), None)
+        send(dispatcher, r.opening_hours_replies(o, _commune(o, tracker), organisme, current_time()))
+        return []
+
+
+class ActionHumanContact(Action):
+    def name(self) -> str:
+        return "action_human_contact"
+
+    @never_silent
+    async def run(self, dispatcher, tracker, domain):
+        o = KNOWLEDGE.orientation()
+        send(dispatcher, r.human_contact_replies(o, _commune(o, tracker), current_time()))
+        return []
+
+
+class ActionEmergency(Action):
+    """Needs no knowledge DB: the emergency numbers are given even if everything else is down."""
+
+    def name(self) -> str:
+        return "action_emergency"
+
+    @never_silent
+    async def run(self, dispatcher, tracker, domain):
+        send(dispatcher, [r.Reply(emergency_text(tracker.latest_message.get("text") or ""))])
+        return []
+
+
+def misunderstood_last_turn(tracker: Tracker) -> bool:
+    """Whether the bot's previous turn was already a « je n'ai pas compris »."""
+    users = [i for i, e in enumerate(tracker.events) if e.get("event") == "user"]
+    if len(users) < 2:
+        return False
+    previous_turn = tracker.events[users[-2] + 1:users[-1]]
+    return any(e.get("event") == "slot" and e.get("name") == "incompris" and e.get("value") for e in previous_turn)
+
+
+def not_understood(dispatcher: CollectingDispatcher, tracker: Tracker) -> list:
+    """First time: ask to rephrase. Twice in a row: the human contact."""
+    try:
+        o = KNOWLEDGE.orientation()
+    except DatabaseUnavailable:
+        o = None
+    twice = misunderstood_last_turn(tracker)
+    send(dispatcher, r.not_understood_replies(twice, o, _commune(o, tracker) if o else None, current_time()))
+    return [SlotSet("incompris", True)]
+
+
+class ActionNotUnderstood(Action):
+    def name(self) -> str:
+        return "action_not_understood"
+
+    @never_silent
+    async def run(self, dispatcher, tracker, domain):
+        return not_understood(dispatcher, tracker)

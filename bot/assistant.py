@@ -1,0 +1,148 @@
+"""The assistant's processes: the Rasa engine (its own venv) and our action server.
+
+Training happens only when the NLU/dialogue data, the config or the engine's pins changed
+(a fingerprint names the model file). `Assistant` starts both servers, waits until they
+answer, and stops them; `repere serve`, the end-to-end tests and the benchmarks use it.
+Nothing here imports Rasa: the engine is driven as a program.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ENGINE = ROOT / ".venv-engine" / "bin" / "rasa"
+MODELS = ROOT / "models"
+TRAINING_INPUTS = ("config.yml", "domain.yml", "requirements/engine.lock")
+
+
+class AssistantError(Exception):
+    """Training or starting failed: the message is French, for the person at the terminal."""
+
+
+def engine_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2", SQLALCHEMY_SILENCE_UBER_WARNING="1",
+               PYTHONWARNINGS="ignore")
+    env.setdefault("REPERE_ACTIONS_URL", "http://127.0.0.1:5055/webhook")
+    return env | (extra or {})
+
+
+def fingerprint(root: Path = ROOT) -> str:
+    digest = hashlib.sha256()
+    files = [root / name for name in TRAINING_INPUTS] + sorted((root / "data").rglob("*.yml"))
+    for path in files:
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:12]
+
+
+def model_path(root: Path = ROOT) -> Path:
+    return MODELS / f"repere-{fingerprint(root)}.tar.gz"
+
+
+def ensure_model(log=print) -> tuple[Path, float | None]:
+    """The model for the current data: trained now if missing. Returns (path, seconds or None)."""
+    target = model_path()
+    if target.exists():
+        log(f"Modèle à jour : {target.relative_to(ROOT)} (données inchangées, pas d'entraînement).")
+        return target, None
+    if not ENGINE.exists():
+        raise AssistantError("moteur Rasa absent : lancez « scripts/setup.sh engine »")
+    log("Données ou configuration modifiées : entraînement du modèle (2 à 4 minutes)...")
+    start = time.perf_counter()
+    done = subprocess.run([str(ENGINE), "train", "--fixed-model-name", target.name.removesuffix(".tar.gz"), "--out", str(MODELS)],
+                          cwd=ROOT, env=engine_env(), capture_output=True, text=True)
+    if done.returncode != 0 or not target.exists():
+        raise AssistantError("l'entraînement a échoué :\n" + (done.stdout + done.stderr)[-3000:])
+    for old in MODELS.glob("repere-*.tar.gz"):
+        if old != target:
+            old.unlink()
+    return target, time.perf_counter() - start
+
+
+def wait_until_up(url: str, timeout: float, process: subprocess.Popen | None = None) -> float:
+    """Seconds until `url` answers; AssistantError if the process dies or time runs out."""
+    start = time.perf_counter()
+    while time.perf_counter() - start < timeout:
+        if process is not None and process.poll() is not None:
+            raise AssistantError(f"le serveur s'est arrêté au démarrage (code {process.returncode})")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return time.perf_counter() - start
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.3)
+    raise AssistantError(f"{url} ne répond pas après {timeout:.0f} s")
+
+
+@dataclass
+class Assistant:
+    """Both servers. Ports and environment (REPERE_DB, REPERE_NOW) are the caller's."""
+
+    model: Path
+    rasa_port: int = 5005
+    actions_port: int = 5055
+    env: dict[str, str] = field(default_factory=dict)
+    logs: Path = ROOT / "var" / "log"
+    processes: list[subprocess.Popen] = field(default_factory=list)
+    startup_seconds: float | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def actions_url(self) -> str:
+        return f"http://127.0.0.1:{self.actions_port}/webhook"
+
+    def start(self, timeout: float = 240) -> "Assistant":
+        self.logs.mkdir(parents=True, exist_ok=True)
+        start = time.perf_counter()
+        env = engine_env(self.env | {"REPERE_ACTIONS_URL": self.actions_url})
+        actions = subprocess.Popen(
+            [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.actions_port)],
+            cwd=ROOT, env=env, stdout=open(self.logs / f"actions-{self.actions_port}.log", "w"), stderr=subprocess.STDOUT,
+            start_new_session=True)
+        self.processes.append(actions)
+        rasa = subprocess.Popen(
+            [str(ENGINE), "run", "--model", str(self.model), "--port", str(self.rasa_port), "--interface", "127.0.0.1",
+             "--cors", "*", "--credentials", "credentials.yml", "--endpoints", "endpoints.yml"],
+            cwd=ROOT, env=env, stdout=open(self.logs / f"rasa-{self.rasa_port}.log", "w"), stderr=subprocess.STDOUT,
+            start_new_session=True)
+        self.processes.append(rasa)
+        try:
+            wait_until_up(f"http://127.0.0.1:{self.actions_port}/health", 60, actions)
+            wait_until_up(self.url + "/", timeout, rasa)
+        except AssistantError:
+            self.stop()
+            raise
+        self.startup_seconds = time.perf_counter() - start
+        return self
+
+    @property
+    def rasa_pid(self) -> int:
+        return self.processes[1].pid
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+        self.processes.clear()
+
+    def __enter__(self) -> "Assistant":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

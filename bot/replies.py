@@ -1,0 +1,261 @@
+"""What the assistant says: orientation answers cut into short French bubbles with buttons.
+
+Pure Python over bot.orientation (no Rasa): the actions only pass the conversation's state
+in and send these replies out. One idea per bubble, buttons for the likely next steps, and
+nothing that the knowledge does not hold.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.knowledge.schema import THEMES, Commune
+from bot.orientation import FALLBACK_PHONE, THEME_LABELS, Answer, Need, Orientation, Place, Profile
+from bot.render import confirm_flag, contact_text, lieu_line, organisme_contact
+
+MAX_PLACES = 2  # places shown in one answer: more is a list nobody reads on a phone
+
+
+@dataclass
+class Reply:
+    text: str
+    buttons: list[tuple[str, str]] = field(default_factory=list)  # (title, payload)
+
+
+def payload(intent: str, **entities: str) -> str:
+    return f"/{intent}" + (json.dumps(entities, ensure_ascii=False) if entities else "")
+
+
+NEXT_STEPS = [("C'est où ?", "/ask_where"), ("C'est quand ?", "/ask_when"),
+              ("Parler à quelqu'un", "/ask_human"), ("Autre démarche", "/affirm")]
+
+
+# ------------------------------------------------------------------ the conversation's state
+
+
+def need_key(need: Need) -> str:
+    return f"{need.kind}:{need.key}"
+
+
+def need_from_key(orientation: Orientation, key: str | None) -> Need | None:
+    """The need stored in the conversation, if the knowledge still holds it."""
+    if not key or ":" not in key:
+        return None
+    kind, ident = key.split(":", 1)
+    if kind == "demarche" and ident in orientation.k.demarches:
+        return Need(kind, ident, orientation.k.demarches[ident].titre)
+    if kind == "organisme" and ident in orientation.k.organismes:
+        return Need(kind, ident, orientation.k.organismes[ident].nom)
+    if kind == "theme" and ident in THEMES:
+        return Need(kind, ident, THEME_LABELS[ident])
+    return None
+
+
+def place_matters(orientation: Orientation, need: Need | None) -> bool:
+    """Whether the commune changes the answer: démarches done at a place, organismes.
+
+    A theme alone is first narrowed to a démarche (buttons), without asking where.
+    """
+    if need is None or need.kind == "theme":
+        return False
+    if need.kind == "demarche":
+        return orientation.k.demarches[need.key].lieu_utile
+    return True
+
+
+def profile_from(age: str | None, regime: str | None) -> Profile:
+    years = re.search(r"\d{1,3}", age or "")
+    return Profile(age=int(years.group()) if years and int(years.group()) <= 120 else None,
+                   regime_agricole=True if regime and "agricol" in regime.lower() else None)
+
+
+# ------------------------------------------------------------------ answers
+
+
+def _slots_lines(place: Place) -> list[str]:
+    lines = [f"▸ {lieu_line(place.lieu, place.commune)}" + (f" ({place.reason})" if place.reason else "") + confirm_flag(place.lieu)]
+    for ps in place.permanences:
+        name = ps.organisme.sigle or ps.organisme.nom
+        lines.append(f"  {name}, {ps.permanence.acces}{confirm_flag(ps.permanence)} :")
+        if ps.slots:
+            lines += [f"  - {slot.label()}" + (f" ({slot.note})" if slot.note else "") for slot in ps.slots[:3]]
+        else:
+            lines.append("  - aucune séance prévue dans l'année")
+        if ps.permanence.reservation:
+            lines.append(f"  Rendez-vous : {ps.permanence.reservation}")
+    if place.opening:
+        lines.append("  Accueil France Services (aide à la démarche), sans rendez-vous :")
+        lines += [f"  - {slot.label()}" for slot in place.opening[:2]]
+    return lines
+
+
+def _where_when(answer: Answer) -> Reply | None:
+    if not answer.places:
+        return None
+    where = f"à {answer.commune.nom}" if answer.commune else "sur le territoire"
+    lines = [f"Où et quand, près de chez vous ({where}) :" if answer.commune else "Où et quand, sur le territoire :"]
+    for place in answer.places[:MAX_PLACES]:
+        lines += _slots_lines(place)
+    return Reply("\n".join(lines))
+
+
+def _who(answer: Answer) -> Reply | None:
+    if not answer.organismes:
+        return None
+    lines = ["Qui s'en occupe :"] + [f"• {o.nom} : {organisme_contact(o)}" for o in answer.organismes]
+    return Reply("\n".join(lines))
+
+
+def answer_replies(answer: Answer) -> list[Reply]:
+    """The full answer: what to do, what to bring, who, where and when, online."""
+    d = answer.demarche
+    replies: list[Reply] = []
+    if answer.need is None:
+        return [Reply("Je ne trouve pas cette démarche dans mes connaissances."), contact_reply(answer.contact)]
+    if d is not None:
+        replies.append(Reply(f"{d.titre}{confirm_flag(d)}\n{' '.join(d.information.split())}"))
+        if d.pieces:
+            replies.append(Reply("À apporter : " + " ; ".join(d.pieces) + "."))
+    elif answer.need.kind == "organisme":
+        o = answer.organismes[0]
+        replies.append(Reply(f"{o.nom} : {' '.join(o.missions.split())}"))
+    replies += [r for r in (_who(answer),) if r]
+    if answer.notes:
+        replies.append(Reply("\n".join(f"À savoir : {note}" for note in answer.notes)))
+    where_when = _where_when(answer)
+    if where_when:
+        replies.append(where_when)
+    elif d is not None and not d.lieu_utile:
+        replies.append(Reply("Cette démarche se fait sans vous déplacer. Si vous avez besoin d'aide, votre France Services vous accompagne."))
+    if d is not None and d.en_ligne:
+        replies.append(Reply(f"En ligne : {d.en_ligne.libelle}\n{d.en_ligne.url}"))
+    missing = [m for m in answer.missing if not m.startswith("commune")]
+    if missing:
+        replies.append(Reply("\n".join(f"Je n'ai pas cette information : {m}." for m in missing) + "\n" + contact_text(answer.contact)))
+    buttons = list(NEXT_STEPS)
+    if answer.need.kind == "organisme" and answer.demarches:
+        buttons = _demarche_buttons(answer) + [NEXT_STEPS[2]]
+    replies[-1].buttons = buttons
+    return replies
+
+
+def _demarche_buttons(answer: Answer) -> list[tuple[str, str]]:
+    return [(x.titre, payload(f"theme_{x.theme}", demarche=x.id)) for x in answer.demarches[:8]]
+
+
+def theme_replies(answer: Answer) -> list[Reply]:
+    """A theme without a démarche yet: which one? (buttons), and who handles the theme."""
+    label = answer.need.label if answer.need else ""
+    replies = [Reply(f"Pour « {label} », de quelle démarche s'agit-il ?", _demarche_buttons(answer))]
+    return replies
+
+
+def follow_up_replies(answer: Answer, question: str) -> list[Reply]:
+    """'c'est quand ?' -> the next dates; 'c'est où ?' -> the places and how to book."""
+    label = answer.need.label if answer.need else ""
+    if not answer.places:
+        d = answer.demarche
+        if d is not None and not d.lieu_utile:
+            text = f"« {label} » se fait sans vous déplacer" + (f" : {d.en_ligne.url}" if d.en_ligne else ".")
+            return [Reply(text, NEXT_STEPS[2:])]
+        return [Reply(f"Je ne connais pas de permanence pour « {label} ». " + contact_text(answer.contact), NEXT_STEPS[2:])]
+    if question == "when":
+        lines = [f"Prochaines dates pour « {label} » :"]
+        for place in answer.places[:MAX_PLACES]:
+            lines.append(f"▸ {place.lieu.nom}{confirm_flag(place.lieu)} :")
+            for ps in place.permanences:
+                dates = " ; ".join(slot.label() for slot in ps.slots[:3]) or "aucune date prévue"
+                lines.append(f"  {ps.organisme.sigle or ps.organisme.nom} ({ps.permanence.acces}) : {dates}")
+            if place.opening:
+                lines.append("  Accueil France Services : " + " ; ".join(slot.label() for slot in place.opening[:2]))
+    else:
+        lines = [f"Où aller pour « {label} » :"]
+        for place in answer.places[:MAX_PLACES]:
+            lines.append(f"▸ {lieu_line(place.lieu, place.commune)}" + (f" ({place.reason})" if place.reason else "") + confirm_flag(place.lieu))
+            lines += [f"  {ps.organisme.sigle or ps.organisme.nom}, {ps.permanence.acces}"
+                      + (f" ; rendez-vous : {ps.permanence.reservation}" if ps.permanence.reservation else "") for ps in place.permanences]
+            if not place.lieu.adresse:
+                lines.append("  Adresse exacte non renseignée : demandez à la mairie.")
+    return [Reply("\n".join(lines), [b for b in NEXT_STEPS if b[1] != ("/ask_when" if question == "when" else "/ask_where")])]
+
+
+# ------------------------------------------------------------------ commune
+
+
+def commune_question(choices: list[str] | None) -> Reply:
+    if choices:
+        return Reply("Laquelle est votre commune ? Vous pouvez aussi écrire son nom ou son code postal.",
+                     [(name, payload("inform_commune", commune=name)) for name in choices])
+    return Reply("Dans quelle commune habitez-vous ? Écrivez son nom ou son code postal.")
+
+
+def commune_problem(orientation: Orientation, typed: str) -> tuple[Commune | None, Reply | None, list[str]]:
+    """(commune, None, []) when it is clear; else (None, an explanation, the choices)."""
+    match = orientation.find_commune(typed)
+    shown = " ".join(typed.split())[:60]
+    if len(match.communes) == 1:
+        return match.communes[0], None, []
+    if match.communes:
+        names = [c.nom for c in match.communes]
+        how = "Le code postal" if match.how == "code postal" else "Le nom"
+        return None, Reply(f"{how} « {shown} » correspond à plusieurs communes : {', '.join(names)}."), names
+    close = orientation.closest_communes(typed)
+    return None, Reply(f"Je ne trouve pas « {shown} » parmi les communes que je connais."), [c.nom for c in close]
+
+
+def unknown_commune_outside(orientation: Orientation) -> str:
+    territories = ", ".join(t.nom for t in orientation.k.territoires.values())
+    return (f"Je ne connais que les communes de : {territories}. Pour une autre commune, cherchez la France Services "
+            "la plus proche sur https://www.france-services.gouv.fr ou appelez le 39 39 (Allô Service Public).")
+
+
+# ------------------------------------------------------------------ contact, hours, failures
+
+
+def contact_reply(contact: Place | None) -> Reply:
+    return Reply(contact_text(contact))
+
+
+def human_contact_replies(orientation: Orientation, commune: Commune | None, now: datetime) -> list[Reply]:
+    contact = orientation.contact(commune, now)
+    lines = ["Un agent peut vous recevoir et vous aider, gratuitement.", contact_text(contact)]
+    if contact is not None and contact.lieu.telephone is None:
+        lines.append("Vous pouvez aussi vous présenter à l'accueil de votre mairie.")
+    return [Reply("\n".join(lines))]
+
+
+def opening_hours_replies(orientation: Orientation, commune: Commune | None, organisme: str | None, now: datetime) -> list[Reply]:
+    """France Services' opening hours, or one organisme's permanences."""
+    if organisme and organisme in orientation.k.organismes:
+        answer = orientation.orient(Need("organisme", organisme, orientation.k.organismes[organisme].nom), commune, now=now)
+        return follow_up_replies(answer, "when")
+    contact = orientation.contact(commune, now, count=5)
+    if contact is None or not contact.opening:
+        return [Reply("Je n'ai pas les horaires d'ouverture de votre France Services. " + contact_text(contact))]
+    lines = [f"{contact.lieu.nom}{confirm_flag(contact.lieu)}, prochaines ouvertures :"]
+    lines += [f"- {slot.label()}" for slot in contact.opening]
+    lines.append("Pour les permanences d'un organisme, dites par exemple « horaires de la CAF ».")
+    return [Reply("\n".join(lines), [("Horaires de la CAF", payload("ask_opening_hours", organisme="caf")),
+                                      ("Horaires de la CPAM", payload("ask_opening_hours", organisme="assurance-maladie")),
+                                      NEXT_STEPS[2]])]
+
+
+def not_understood_replies(twice: bool, orientation: Orientation | None, commune: Commune | None, now: datetime) -> list[Reply]:
+    if twice:
+        text = "Je ne comprends toujours pas, désolé. Le mieux est d'en parler à un agent."
+        if orientation is None:
+            return [Reply(text), unavailable_reply()]
+        return [Reply(text)] + human_contact_replies(orientation, commune, now)
+    return [Reply("Je n'ai pas bien compris. Pouvez-vous dire votre démarche en quelques mots ? "
+                  "Par exemple : « carte grise », « demande de RSA », « problème avec mon voisin ».",
+                  [("Voir les démarches", "/greet"), ("Parler à quelqu'un", "/ask_human")])]
+
+
+def unavailable_reply() -> Reply:
+    phone, name = FALLBACK_PHONE
+    return Reply("Je ne peux pas consulter mes informations pour le moment (service momentanément indisponible). "
+                 f"Appelez {name} au {phone} (du lundi au vendredi) ou consultez https://www.service-public.fr. "
+                 "Vous pouvez aussi réessayer dans quelques minutes.")

@@ -1,0 +1,235 @@
+"""The Rasa actions on real rasa-sdk trackers, over a real knowledge DB (SQLite file)."""
+
+import asyncio
+from dataclasses import replace
+from datetime import date
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import actions as a
+from bot import db
+from bot.live import LiveKnowledge
+
+NOW = "2026-11-23T10:00"  # Monday 23 November 2026, week 48 (even)
+DOMAIN = {"forms": {"commune_form": {"required_slots": ["commune"]}},
+          "slots": {name: {} for name in ("commune", "besoin", "commune_essais", "commune_choix", "incompris")}}
+
+
+@pytest.fixture(autouse=True)
+def live_db(tmp_path, knowledge, monkeypatch):
+    engine = db.engine_for(f"sqlite:///{tmp_path / 'repere.db'}")
+    db.save(knowledge, engine, "tests")
+    monkeypatch.setattr(a, "KNOWLEDGE", LiveKnowledge(engine=engine))
+    monkeypatch.setenv("REPERE_NOW", NOW)
+    return engine
+
+
+def tracker(text, intent, entities=(), slots=None, events=(), active_loop=None):
+    message = {"text": text, "intent": {"name": intent, "confidence": 0.99},
+               "entities": [{"entity": e, "value": v} for e, v in entities]}
+    history = list(events) + [{"event": "user", "text": text, "parse_data": message}]
+    return Tracker("test-user", slots or {}, message, history, False, None, active_loop or {}, "action_listen")
+
+
+def run(action, t):
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, t, DOMAIN))
+    return dispatcher.messages, {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+def texts(messages):
+    return "\n".join(m["text"] for m in messages)
+
+
+# ---------------------------------------------------------------- the need
+
+
+def test_a_theme_message_is_narrowed_to_the_demarche_it_names():
+    _, slots = run(a.ActionIdentifyNeed(), tracker("ma carte vital est perdue", "theme_sante"))
+    assert slots["besoin"] == "demarche:carte-vitale"
+
+
+def test_explicit_catalogue_words_win_over_a_neighbouring_theme():
+    _, slots = run(a.ActionIdentifyNeed(), tracker("j'ai droit aux apl ?", "theme_caf"))
+    assert slots["besoin"] == "demarche:aide-logement"
+
+
+def test_a_button_names_the_demarche_directly():
+    t = tracker('/theme_retraite{"demarche":"retraite-reversion"}', "theme_retraite", [("demarche", "retraite-reversion")])
+    assert run(a.ActionIdentifyNeed(), t)[1]["besoin"] == "demarche:retraite-reversion"
+
+
+def test_an_old_organisme_name_resolved_by_the_synonym_gives_todays_organisme():
+    t = tracker("et pour pole emploi ?", "inform_organisme", [("organisme", "france-travail")])
+    assert run(a.ActionIdentifyNeed(), t)[1]["besoin"] == "organisme:france-travail"
+
+
+# ---------------------------------------------------------------- the commune form
+
+
+def validate(value, slots=None):
+    base = {"besoin": "demarche:carte-identite", "commune_essais": 0} | (slots or {})
+    events = [{"event": "slot", "name": "commune", "value": value}]
+    t = tracker(value, "inform_commune", [("commune", value)], base | {"commune": value}, active_loop={"name": "commune_form"})
+    t.events.extend(events)
+    return run(a.ValidateCommuneForm(), t)
+
+
+def test_a_postal_code_shared_by_three_communes_offers_a_choice():
+    messages, slots = validate("72360")
+    assert slots["commune"] is None
+    assert slots["commune_choix"] == ["Mayet", "Sarcé", "Verneil-le-Chétif"]
+    assert "plusieurs communes" in texts(messages)
+
+
+def test_a_commune_name_without_accents_is_accepted_and_written_properly():
+    _, slots = validate("verneil le chetif")
+    assert slots["commune"] == "Verneil-le-Chétif"
+
+
+def test_an_unknown_commune_is_asked_again_with_close_choices():
+    messages, slots = validate("Saumur")
+    assert slots["commune"] is None and slots["commune_essais"] == 1
+    assert "Je ne trouve pas « Saumur »" in texts(messages) and len(slots["commune_choix"]) == 4
+
+
+def test_after_two_unknown_communes_the_form_stops_asking_and_says_what_it_covers():
+    messages, slots = validate("Lyon", {"commune_essais": 1})
+    assert slots["commune_essais"] == 2
+    assert "Communauté de communes Sud Sarthe" in texts(messages) and "39 39" in texts(messages)
+
+
+def test_the_form_asks_with_the_choices_as_buttons():
+    t = tracker("72360", "inform_commune", slots={"commune_choix": ["Mayet", "Sarcé"]})
+    messages, _ = run(a.ActionAskCommune(), t)
+    assert [b["title"] for b in messages[0]["buttons"]] == ["Mayet", "Sarcé"]
+    assert messages[0]["buttons"][1]["payload"] == '/inform_commune{"commune": "Sarcé"}'
+
+
+def required(besoin, tries=0):
+    t = tracker("x", "theme_sante", slots={"besoin": besoin, "commune_essais": tries})
+    return asyncio.run(a.ValidateCommuneForm().required_slots(["commune"], CollectingDispatcher(), t, DOMAIN))
+
+
+def test_the_commune_is_asked_only_when_the_place_matters():
+    assert required("demarche:carte-vitale") == ["commune"]
+    assert required("demarche:carte-europeenne") == []  # done online, no place
+    assert required("theme:sante") == []  # a theme is first narrowed with buttons
+    assert required("demarche:carte-vitale", tries=2) == []
+
+
+# ---------------------------------------------------------------- answers
+
+
+def orient(besoin, commune=None, **slots):
+    t = tracker("…", "inform_commune" if commune else "theme_sante", [("commune", commune)] if commune else [],
+                {"besoin": besoin, "commune": commune} | slots)
+    return run(a.ActionOrient(), t)
+
+
+def test_the_answer_says_what_who_where_when_and_online_with_real_next_dates():
+    messages, slots = orient("demarche:carte-identite", "Mayet")
+    text = texts(messages)
+    assert slots["commune"] == "Mayet"
+    assert "Carte d'identité" in text and "À apporter" in text and "ANTS" in text
+    # Mayet's permanence: Thursdays of even ISO weeks, 14h-17h; 26 Nov 2026 is in week 48.
+    assert "Mairie de Mayet" in text and "jeudi 26 novembre 2026, 14h-17h" in text and "jeudi 10 décembre 2026, 14h-17h" in text
+    assert "https://ants.gouv.fr" in text
+    assert [b["title"] for b in messages[-1]["buttons"]] == ["C'est où ?", "C'est quand ?", "Parler à quelqu'un", "Autre démarche"]
+
+
+def test_a_commune_given_later_updates_the_answer():
+    messages, slots = orient("demarche:carte-identite", "yvre le polin")
+    assert slots["commune"] == "Yvré-le-Pôlin"
+    assert "jeudi 3 décembre 2026, 14h-17h" in texts(messages)  # odd ISO week 49
+
+
+def test_age_16_25_brings_the_mission_locale_in():
+    without = texts(orient("demarche:inscription-france-travail", "Chenu")[0])
+    young = texts(orient("demarche:inscription-france-travail", "Chenu", age="19 ans")[0])
+    assert "Mission Locale" in young and "France Travail" in young
+    assert young != without
+
+
+def test_the_agricultural_scheme_sends_to_the_msa():
+    text = texts(orient("demarche:rsa", "Vaas", regime="agricole")[0])
+    assert "Mutualité sociale agricole (MSA)" in text.split("Qui s'en occupe :")[1].split("\n")[1]
+
+
+def test_a_theme_alone_offers_its_demarches_as_buttons():
+    messages, _ = orient("theme:retraite")
+    titles = [b["title"] for b in messages[0]["buttons"]]
+    assert "Demander une pension de réversion" in titles and len(titles) == 5
+
+
+def test_a_shared_postal_code_given_after_the_answer_asks_which_commune():
+    messages, slots = orient("demarche:carte-vitale", "72360")
+    assert slots["commune"] is None
+    assert "plusieurs communes" in texts(messages) and len(messages[-1]["buttons"]) == 3
+
+
+def test_without_a_need_the_commune_is_noted_and_the_need_asked():
+    messages, slots = orient(None, "Sarcé")
+    assert slots["commune"] == "Sarcé" and "Quelle est votre démarche" in texts(messages)
+
+
+def test_follow_ups_when_and_where_keep_the_need_and_the_commune():
+    slots = {"besoin": "demarche:carte-identite", "commune": "Mayet"}
+    when, _ = run(a.ActionFollowUp(), tracker("et c'est quand ?", "ask_when", slots=slots))
+    where, _ = run(a.ActionFollowUp(), tracker("c'est où ?", "ask_where", slots=slots))
+    assert "Prochaines dates pour « Carte d'identité »" in texts(when) and "jeudi 26 novembre 2026, 14h-17h" in texts(when)
+    assert "Où aller pour « Carte d'identité »" in texts(where) and "Mairie de Mayet" in texts(where)
+
+
+def test_a_follow_up_without_a_need_asks_for_it():
+    messages, _ = run(a.ActionFollowUp(), tracker("c'est quand ?", "ask_when"))
+    assert "De quelle démarche" in texts(messages)
+
+
+def test_opening_hours_of_one_organisme():
+    t = tracker("quand vient la caf", "ask_opening_hours", [("organisme", "caf")], {"commune": "Le Lude"})
+    text = texts(run(a.ActionOpeningHours(), t)[0])
+    assert "mardi 1er décembre 2026" in text  # 1st and 3rd Tuesdays (example data)
+
+
+# ---------------------------------------------------------------- human, distress, failures
+
+
+def test_two_misunderstandings_in_a_row_give_the_france_services_contact():
+    first, flag = run(a.ActionNotUnderstood(), tracker("zorglub", "nlu_fallback"))
+    assert "Je n'ai pas bien compris" in texts(first) and flag == {"incompris": True}
+    previous = [{"event": "user", "text": "zorglub"}, {"event": "action", "name": "action_not_understood"},
+                {"event": "slot", "name": "incompris", "value": True}]
+    second, _ = run(a.ActionNotUnderstood(), tracker("flip flap", "nlu_fallback", events=previous))
+    assert "France Services du Lude" in texts(second) and "39 39" in texts(second)
+
+
+def test_gibberish_taken_for_a_commune_counts_as_not_understood():
+    messages, slots = run(a.ActionOrient(), tracker("qsdkjh", "inform_commune", slots={"besoin": "demarche:rsa"}))
+    assert "Je n'ai pas bien compris" in texts(messages) and slots == {"incompris": True}
+
+
+def test_distress_gives_the_emergency_number_first():
+    messages, _ = run(a.ActionEmergency(), tracker("j'ai des idees noires je veux en finir", "distress"))
+    assert messages[0]["text"].splitlines()[0].endswith("24h/24).") and "3114" in messages[0]["text"].splitlines()[0]
+
+
+def test_an_unreachable_knowledge_db_gets_an_answer_with_the_national_contact(monkeypatch, tmp_path):
+    monkeypatch.setattr(a, "KNOWLEDGE", LiveKnowledge(url=f"sqlite:///{tmp_path / 'absent' / 'nothing.db'}"))
+    for action, t in [(a.ActionOrient(), tracker("carte vitale", "theme_sante", slots={"besoin": "demarche:carte-vitale"})),
+                      (a.ActionIdentifyNeed(), tracker("carte vitale", "theme_sante")),
+                      (a.ActionHumanContact(), tracker("un humain", "ask_human"))]:
+        messages, _ = run(action, t)
+        assert "momentanément indisponible" in texts(messages) and "39 39" in texts(messages)
+    assert "3919" in texts(run(a.ActionEmergency(), tracker("mon mari me frappe", "distress"))[0])
+
+
+def test_a_new_load_is_used_at_once_without_restart(live_db, knowledge):
+    before = texts(orient("demarche:carte-identite", "Mayet")[0])
+    cancelled = knowledge.permanences["fs-mayet"].model_copy(deep=True)
+    cancelled.horaires.sauf.append(date(2026, 11, 26))
+    db.save(replace(knowledge, permanences=knowledge.permanences | {"fs-mayet": cancelled}), live_db, "tests")
+    after = texts(orient("demarche:carte-identite", "Mayet")[0])
+    assert "jeudi 26 novembre 2026, 14h-17h" in before and "jeudi 26 novembre 2026, 14h-17h" not in after

@@ -1,0 +1,81 @@
+"""The NLU data: enough varied examples per theme, no held-out line leaked into training,
+and the generated lookups/synonyms equal to what the knowledge gives today."""
+
+import re
+from collections import defaultdict
+
+from rapidfuzz import fuzz
+from ruamel.yaml import YAML
+
+from bot import nlu_export
+from bot.knowledge.schema import THEMES
+from bot.orientation import normalize
+from conftest import ROOT
+
+DATA = ROOT / "data" / "nlu"
+HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"
+
+
+def examples(path) -> dict[str, list[str]]:
+    by_intent = defaultdict(list)
+    for block in YAML(typ="safe").load(path.read_text(encoding="utf-8"))["nlu"]:
+        if "intent" in block:
+            for line in block["examples"].splitlines():
+                text = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", line.strip().removeprefix("- "))
+                if text:
+                    by_intent[block["intent"]].append(text)
+    return by_intent
+
+
+def training() -> dict[str, list[str]]:
+    merged = defaultdict(list)
+    for path in sorted(DATA.rglob("*.yml")):
+        for intent, texts in examples(path).items():
+            merged[intent] += texts
+    return merged
+
+
+def test_every_theme_has_at_least_30_distinct_examples():
+    data = training()
+    for theme in THEMES:
+        texts = data[f"theme_{theme}"]
+        assert len({normalize(t) for t in texts}) >= 30, theme
+
+
+def test_no_padding_with_near_duplicates_inside_an_intent():
+    for intent, texts in training().items():
+        plain = [normalize(t) for t in texts]
+        for i, a in enumerate(plain):
+            for b in plain[i + 1:]:
+                assert fuzz.ratio(a, b) < 95, f"{intent}: « {a} » ~ « {b} »"
+
+
+def test_many_examples_are_typed_without_accents():
+    texts = [t for theme in THEMES for t in training()[f"theme_{theme}"]]
+    plain = [t for t in texts if not re.search(r"[éèêàùçôîâû]", t)]
+    assert len(plain) / len(texts) > 0.5
+
+
+def test_the_heldout_file_is_large_covers_every_theme_and_never_leaks_into_training():
+    heldout = examples(HELDOUT)
+    assert sum(len(v) for v in heldout.values()) >= 150
+    assert all(len(heldout[f"theme_{t}"]) >= 10 for t in THEMES)
+    train = [normalize(t) for texts in training().values() for t in texts]
+    for texts in heldout.values():
+        for text in texts:
+            near = max(train, key=lambda t: fuzz.ratio(normalize(text), t))
+            assert fuzz.ratio(normalize(text), near) < 90, f"held-out « {text} » ~ training « {near} »"
+
+
+def test_generated_names_are_up_to_date_with_the_knowledge(knowledge):
+    generated = DATA / "generated" / "connaissances.yml"
+    assert generated.read_text(encoding="utf-8") == nlu_export.render(knowledge), "relancez « repere nlu »"
+
+
+def test_old_names_map_to_todays_organismes(knowledge):
+    synonyms = nlu_export.organisme_synonyms(knowledge)
+    assert "Pôle emploi" in synonyms["france-travail"] and "pole emploi" in synonyms["france-travail"]
+    assert "MSAP" in synonyms["france-services"]
+    assert "sécu" in synonyms["assurance-maladie"]
+    names = nlu_export.commune_names(knowledge)
+    assert {"Mayet", "mayet", "Yvré-le-Pôlin", "yvre le polin", "72360"} <= set(names)
