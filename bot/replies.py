@@ -195,7 +195,7 @@ def commune_question(choices: list[str] | None) -> Reply:
 def commune_problem(orientation: Orientation, typed: str) -> tuple[Commune | None, Reply | None, list[str]]:
     """(commune, None, []) when it is clear; else (None, an explanation, the choices)."""
     match = orientation.find_commune(typed)
-    shown = " ".join(typed.split())[:60]
+    shown = re.sub(r"[<>{}\[\]]", "", " ".join(typed.split()))[:60]  # echoed text: never markup
     if len(match.communes) == 1:
         return match.communes[0], None, []
     if match.communes:

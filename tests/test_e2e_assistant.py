@@ -1,0 +1,114 @@
+"""End to end: the real Rasa server (trained model) and the real action server, over the REST
+webhook, on a real knowledge DB, under a fixed clock (Monday 23 November 2026, 10:00)."""
+
+import json
+import urllib.request
+import uuid
+
+import pytest
+
+from bot import db
+from bot.assistant import ENGINE, Assistant, ensure_model
+from bot.knowledge.loader import load_directory
+from conftest import KNOWLEDGE
+
+pytestmark = pytest.mark.skipif(not ENGINE.exists(), reason="venv moteur absent : « make test » l'installe")
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory):
+    path = tmp_path_factory.mktemp("e2e") / "repere.db"
+    db.save(load_directory(KNOWLEDGE), db.engine_for(f"sqlite:///{path}"), "e2e")
+    model, _ = ensure_model()
+    server = Assistant(model, rasa_port=5105, actions_port=5155,
+                       env={"REPERE_DB": f"sqlite:///{path}", "REPERE_NOW": "2026-11-23T10:00"})
+    server.start()
+    server.db_path = path
+    yield server
+    server.stop()
+
+
+class Conversation:
+    def __init__(self, assistant):
+        self.url = assistant.url + "/webhooks/rest/webhook"
+        self.sender = f"e2e-{uuid.uuid4().hex[:8]}"
+
+    def say(self, text: str) -> list[dict]:
+        request = urllib.request.Request(self.url, method="POST", headers={"Content-Type": "application/json"},
+                                         data=json.dumps({"sender": self.sender, "message": text}).encode())
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.loads(response.read())
+
+
+def text(messages: list[dict]) -> str:
+    return "\n".join(m.get("text", "") for m in messages)
+
+
+def buttons(messages: list[dict]) -> dict[str, str]:
+    return {b["title"]: b["payload"] for m in messages for b in m.get("buttons", [])}
+
+
+def test_need_then_shared_postal_code_then_choice_gives_the_organisme_and_real_next_dates(assistant):
+    chat = Conversation(assistant)
+    hello = chat.say("bonjour")
+    assert "Repère" in text(hello) and "numéro de sécurité sociale" in text(hello)
+    asked = chat.say("bonjour, je dois refaire ma carte d'identité, elle est perimée")
+    assert "Dans quelle commune" in text(asked)
+    choice = chat.say("72360")
+    assert "plusieurs communes" in text(choice)
+    assert set(buttons(choice)) == {"Mayet", "Sarcé", "Verneil-le-Chétif"}
+    answer = chat.say(buttons(choice)["Mayet"])
+    assert "Carte d'identité" in text(answer) and "ANTS" in text(answer)
+    assert "Mairie de Mayet" in text(answer) and "jeudi 26 novembre 2026, 14h-17h" in text(answer)
+    assert "C'est quand ?" in buttons(answer)
+
+    when = chat.say("et c'est quand ?")
+    assert "Prochaines dates pour « Carte d'identité »" in text(when) and "jeudi 10 décembre 2026" in text(when)
+    caf = chat.say("et pour la CAF ?")
+    assert "Caisse d'allocations familiales" in text(caf) and "mardi 1er décembre 2026, 9h-12h" in text(caf)
+    elsewhere = chat.say("et a Yvré-le-Pôlin ?")
+    assert "à Yvré-le-Pôlin" in text(elsewhere)
+
+
+def test_the_commune_in_the_first_message_skips_the_question_and_old_names_are_understood(assistant):
+    answer = Conversation(assistant).say("inscription pole emploi a Chenu")
+    assert "France Travail" in text(answer) and "Dans quelle commune" not in text(answer)
+    assert "vendredi 27 novembre 2026, 9h-12h" in text(answer)  # odd ISO weeks (example data)
+
+
+def test_a_misspelt_theme_with_a_profile_fact(assistant):
+    chat = Conversation(assistant)
+    chat.say("je cherche du boulot a Vaas")
+    young = chat.say("j'ai 19 ans")
+    assert "Mission Locale" in text(young)
+
+
+def test_two_misunderstandings_give_the_human_contact(assistant):
+    chat = Conversation(assistant)
+    first = chat.say("zorglub flip flap")
+    assert "pas bien compris" in text(first)
+    second = chat.say("brrr kss pfff")
+    assert "France Services du Lude" in text(second) and "39 39" in text(second)
+
+
+def test_distress_gets_the_emergency_number_first(assistant):
+    reply = Conversation(assistant).say("mon mari me frappe, j'ai peur")
+    assert "3919" in reply[0]["text"].splitlines()[0]
+
+
+def test_empty_huge_and_html_messages_all_get_a_french_answer(assistant):
+    for message in ["", "   ", "a" * 5000, "<img src=x onerror=alert(1)>", "🙂🙂🙂"]:
+        reply = Conversation(assistant).say(message)
+        assert reply and all("<img" not in m.get("text", "") for m in reply), message[:30]
+
+
+def test_an_unreachable_knowledge_db_is_said_with_the_national_contact(assistant):
+    moved = assistant.db_path.with_suffix(".moved")
+    assistant.db_path.rename(moved)
+    try:
+        reply = Conversation(assistant).say("je dois refaire ma carte vitale")
+    finally:
+        assistant.db_path.unlink(missing_ok=True)
+        moved.rename(assistant.db_path)
+    assert "momentanément indisponible" in text(reply) and "39 39" in text(reply)
+    assert "Carte Vitale" in text(Conversation(assistant).say("carte vitale a Mayet"))
