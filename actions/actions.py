@@ -19,6 +19,7 @@ from bot import replies as r
 from bot.db import DatabaseUnavailable
 from bot.emergency import emergency_text
 from bot.live import LiveKnowledge, current_time
+from bot.privacy import contains_personal_number
 from bot.orientation import Orientation
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,8 @@ def never_silent(run):
 
     @functools.wraps(run)
     async def wrapper(self, dispatcher, tracker, domain):
+        if tracker.latest_action_name == "action_listen" and contains_personal_number(tracker.latest_message.get("text") or ""):
+            send(dispatcher, [r.privacy_reply()])
         try:
             return await run(self, dispatcher, tracker, domain)
         except DatabaseUnavailable as error:
@@ -243,4 +246,6 @@ class ActionNotUnderstood(Action):
 
     @never_silent
     async def run(self, dispatcher, tracker, domain):
+        if tracker.get_slot("besoin") and next(tracker.get_latest_entity_values("commune"), None):
+            return await ActionOrient().run(dispatcher, tracker, domain)  # unsure words, but a clear commune
         return not_understood(dispatcher, tracker)

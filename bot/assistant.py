@@ -31,7 +31,7 @@ class AssistantError(Exception):
 
 def engine_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2", SQLALCHEMY_SILENCE_UBER_WARNING="1",
-               PYTHONWARNINGS="ignore")
+               PYTHONWARNINGS="ignore", PYTHONPATH=str(ROOT))  # the engine loads engine/ and bot.privacy from here
     env.setdefault("REPERE_ACTIONS_URL", "http://127.0.0.1:5055/webhook")
     return env | (extra or {})
 
@@ -93,6 +93,7 @@ class Assistant:
     logs: Path = ROOT / "var" / "log"
     processes: list[subprocess.Popen] = field(default_factory=list)
     startup_seconds: float | None = None
+    api_token: str | None = None  # Rasa's HTTP API stays off unless a token protects it (tests)
 
     @property
     def url(self) -> str:
@@ -113,7 +114,8 @@ class Assistant:
         self.processes.append(actions)
         rasa = subprocess.Popen(
             [str(ENGINE), "run", "--model", str(self.model), "--port", str(self.rasa_port), "--interface", "127.0.0.1",
-             "--cors", "*", "--credentials", "credentials.yml", "--endpoints", "endpoints.yml"],
+             "--cors", "*", "--credentials", "credentials.yml", "--endpoints", "endpoints.yml",
+             *(["--enable-api", "--auth-token", self.api_token] if self.api_token else [])],
             cwd=ROOT, env=env, stdout=open(self.logs / f"rasa-{self.rasa_port}.log", "w"), stderr=subprocess.STDOUT,
             start_new_session=True)
         self.processes.append(rasa)

@@ -15,6 +15,7 @@ from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, create_engin
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.pool import NullPool
 
 from bot.knowledge import schema as s
 from bot.knowledge.loader import Knowledge
@@ -71,7 +72,9 @@ def engine_for(url: str | None = None) -> Engine:
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, future=True)
+    if url.startswith("sqlite"):  # no pooled handle: a moved, deleted or replaced file is seen at once
+        return create_engine(url, future=True, poolclass=NullPool)
+    return create_engine(url, future=True, pool_pre_ping=True)  # a restarted server is seen at once
 
 
 def save(knowledge: Knowledge, engine: Engine, source: str) -> int:

@@ -254,6 +254,11 @@ def not_understood_replies(twice: bool, orientation: Orientation | None, commune
                   [("Voir les démarches", "/greet"), ("Parler à quelqu'un", "/ask_human")])]
 
 
+def privacy_reply() -> Reply:
+    return Reply("Inutile de me donner vos numéros personnels (sécurité sociale, banque, téléphone) : je n'en ai pas "
+                 "besoin, et je les efface de la conversation.")
+
+
 def unavailable_reply() -> Reply:
     phone, name = FALLBACK_PHONE
     return Reply("Je ne peux pas consulter mes informations pour le moment (service momentanément indisponible). "

@@ -12,6 +12,7 @@ from bot.assistant import ENGINE, Assistant, ensure_model
 from bot.knowledge.loader import load_directory
 from conftest import KNOWLEDGE
 
+TOKEN = uuid.uuid4().hex
 pytestmark = pytest.mark.skipif(not ENGINE.exists(), reason="venv moteur absent : « make test » l'installe")
 
 
@@ -20,7 +21,7 @@ def assistant(tmp_path_factory):
     path = tmp_path_factory.mktemp("e2e") / "repere.db"
     db.save(load_directory(KNOWLEDGE), db.engine_for(f"sqlite:///{path}"), "e2e")
     model, _ = ensure_model()
-    server = Assistant(model, rasa_port=5105, actions_port=5155,
+    server = Assistant(model, rasa_port=5105, actions_port=5155, api_token=TOKEN,
                        env={"REPERE_DB": f"sqlite:///{path}", "REPERE_NOW": "2026-11-23T10:00"})
     server.start()
     server.db_path = path
@@ -73,12 +74,12 @@ def test_need_then_shared_postal_code_then_choice_gives_the_organisme_and_real_n
 def test_the_commune_in_the_first_message_skips_the_question_and_old_names_are_understood(assistant):
     answer = Conversation(assistant).say("inscription pole emploi a Chenu")
     assert "France Travail" in text(answer) and "Dans quelle commune" not in text(answer)
-    assert "vendredi 27 novembre 2026, 9h-12h" in text(answer)  # odd ISO weeks (example data)
+    assert "vendredi 4 décembre 2026, 9h-12h" in text(answer)  # Fridays of odd ISO weeks (example data): week 49
 
 
 def test_a_misspelt_theme_with_a_profile_fact(assistant):
     chat = Conversation(assistant)
-    chat.say("je cherche du boulot a Vaas")
+    chat.say("je cherche du boulot a Vaas")  # "boulot": the catalogue's words of the France Travail démarche
     young = chat.say("j'ai 19 ans")
     assert "Mission Locale" in text(young)
 
@@ -87,7 +88,7 @@ def test_two_misunderstandings_give_the_human_contact(assistant):
     chat = Conversation(assistant)
     first = chat.say("zorglub flip flap")
     assert "pas bien compris" in text(first)
-    second = chat.say("brrr kss pfff")
+    second = chat.say("zorglub flip flap")
     assert "France Services du Lude" in text(second) and "39 39" in text(second)
 
 
@@ -112,3 +113,19 @@ def test_an_unreachable_knowledge_db_is_said_with_the_national_contact(assistant
         moved.rename(assistant.db_path)
     assert "momentanément indisponible" in text(reply) and "39 39" in text(reply)
     assert "Carte Vitale" in text(Conversation(assistant).say("carte vitale a Mayet"))
+
+
+def test_personal_numbers_typed_by_a_citizen_are_not_kept_in_the_conversation_store(assistant):
+    chat = Conversation(assistant)
+    chat.say("ma carte vitale est perdue, mon numero est 1 85 05 72 191 005 42 et mon tel 06 12 34 56 78")
+    url = f"{assistant.url}/conversations/{chat.sender}/tracker?token={TOKEN}"
+    with urllib.request.urlopen(url, timeout=30) as response:
+        stored = json.loads(response.read())
+    typed = [e["text"] for e in stored["events"] if e["event"] == "user"]
+    assert typed == ["ma carte vitale est perdue, mon numero est [donnée personnelle masquée] et mon tel [donnée personnelle masquée]"]
+    assert "191 005" not in json.dumps(stored) and "56 78" not in json.dumps(stored)
+
+
+def test_a_citizen_typing_a_personal_number_is_told_it_is_not_needed(assistant):
+    reply = Conversation(assistant).say("carte vitale perdue a Mayet, mon numero de secu 2 85 05 72 191 005 42")
+    assert "Inutile de me donner vos numéros personnels" in text(reply) and "Carte Vitale" in text(reply)

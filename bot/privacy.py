@@ -1,0 +1,29 @@
+"""Personal numbers are masked before a conversation is stored (RGPD).
+
+Pure standard library on purpose: the engine's tracker store (engine/, Python 3.10) imports
+this module too. Postal codes, years and short numbers ("19 ans") are left alone.
+"""
+
+from __future__ import annotations
+
+import re
+
+MASK = "[donnée personnelle masquée]"
+
+_PATTERNS = (
+    re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),                                               # e-mail
+    re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[0-9A-Z]{4}){3,7}(?:[ ]?[0-9A-Z]{1,3})?\b", re.I),      # IBAN
+    re.compile(r"\b[12][ .]?\d{2}[ .]?\d{2}[ .]?(?:\d{2}|2A|2B)[ .]?\d{3}[ .]?\d{3}(?:[ .]?\d{2})?\b", re.I),  # NIR
+    re.compile(r"\b(?:\d[ -]?){13,19}\b"),                                                      # bank card
+    re.compile(r"(?:(?:\+|00)33[ .]?|\b0)[1-9](?:[ .-]?\d{2}){4}\b"),                          # phone
+)
+
+
+def redact(text: str) -> str:
+    for pattern in _PATTERNS:
+        text = pattern.sub(MASK, text)
+    return text
+
+
+def contains_personal_number(text: str) -> bool:
+    return redact(text) != text

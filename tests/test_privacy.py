@@ -1,0 +1,25 @@
+"""Personal numbers never reach the conversation store."""
+
+import pytest
+
+from bot.privacy import MASK, contains_personal_number, redact
+
+
+@pytest.mark.parametrize("text", [
+    "mon numéro de sécu est 1 85 05 72 191 005 42",
+    "NIR 185057219100542",
+    "mon iban FR76 3000 6000 0112 3456 7890 189",
+    "appelez-moi au 06 12 34 56 78",
+    "ou au +33 6 12 34 56 78",
+    "écrivez à jean.dupont@example.org",
+    "ma carte 4970 1012 3456 7890",
+])
+def test_personal_numbers_are_masked(text):
+    masked = redact(text)
+    assert MASK in masked and not any(ch.isdigit() for ch in masked.split(MASK)[-1][:3])
+    assert contains_personal_number(text)
+
+
+@pytest.mark.parametrize("text", ["j'habite au 72360", "j'ai 19 ans", "né en 1964", "appelez le 3960", "carte grise à Mayet"])
+def test_what_the_assistant_needs_is_kept(text):
+    assert redact(text) == text
