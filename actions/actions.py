@@ -18,9 +18,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot import replies as r
 from bot.db import DatabaseUnavailable
 from bot.emergency import emergency_text
+from bot.knowledge.schema import THEMES
 from bot.live import LiveKnowledge, current_time
+from bot.orientation import Need, Orientation
 from bot.privacy import contains_personal_number
-from bot.orientation import Orientation
 
 log = logging.getLogger(__name__)
 KNOWLEDGE = LiveKnowledge()
@@ -57,8 +58,7 @@ def _commune(o: Orientation, tracker: Tracker):
     name = tracker.get_slot("commune")
     if not name:
         return None
-    commune, problem, _ = r.commune_problem(o, name)
-    return commune if problem is None else None
+    return r.check_commune(o, name).commune
 
 
 def _profile(tracker: Tracker):
@@ -79,11 +79,11 @@ class ActionIdentifyNeed(Action):
         demarche = next(tracker.get_latest_entity_values("demarche"), None)
         organisme = next(tracker.get_latest_entity_values("organisme"), None)
         if demarche in o.k.demarches:
-            need = r.Need("demarche", demarche, o.k.demarches[demarche].titre)
-        elif intent.startswith(THEME_PREFIX) and intent.removeprefix(THEME_PREFIX) in r.THEMES:
+            need = Need("demarche", demarche, o.k.demarches[demarche].titre)
+        elif intent.startswith(THEME_PREFIX) and intent.removeprefix(THEME_PREFIX) in THEMES:
             need = o.find_need_in_theme(text, intent.removeprefix(THEME_PREFIX))
         elif organisme in o.k.organismes:
-            need = r.Need("organisme", organisme, o.k.organismes[organisme].nom)
+            need = Need("organisme", organisme, o.k.organismes[organisme].nom)
         else:
             need = o.find_need(text) or r.need_from_key(o, tracker.get_slot("besoin"))
         return [SlotSet("besoin", r.need_key(need) if need else None), SlotSet("commune_essais", 0), SlotSet("commune_choix", None)]
@@ -110,15 +110,12 @@ class ValidateCommuneForm(FormValidationAction):
             o = KNOWLEDGE.orientation()
         except DatabaseUnavailable:
             return {"commune": value}
-        commune, problem, choices = r.commune_problem(o, str(value))
-        if problem is None:
-            return {"commune": commune.nom, "commune_choix": None}
-        tries = (tracker.get_slot("commune_essais") or 0) + (0 if len(choices) > 1 and not problem.text.startswith("Je ne") else 1)
-        if tries >= MAX_COMMUNE_TRIES:
-            send(dispatcher, [problem, r.Reply(r.unknown_commune_outside(o))])
-        else:
-            send(dispatcher, [problem])
-        return {"commune": None, "commune_choix": choices or None, "commune_essais": tries}
+        check = r.check_commune(o, str(value))
+        if check.commune is not None:
+            return {"commune": check.commune.nom, "commune_choix": None}
+        tries = (tracker.get_slot("commune_essais") or 0) + (1 if check.unknown else 0)
+        send(dispatcher, [check.problem] + ([r.Reply(r.unknown_commune_outside(o))] if tries >= MAX_COMMUNE_TRIES else []))
+        return {"commune": None, "commune_choix": check.choices or None, "commune_essais": tries}
 
 
 class ActionAskCommune(Action):
@@ -147,19 +144,19 @@ class ActionOrient(Action):
             if not o.find_commune(text).communes:
                 return not_understood(dispatcher, tracker)  # looked like a place name, but names none
             typed = text
-        events = []
-        commune = None
+        commune, events = None, []
         if typed:
-            commune, problem, choices = r.commune_problem(o, typed)
-            if problem is not None:
-                question = r.commune_question(choices) if choices else r.Reply(r.unknown_commune_outside(o))
-                send(dispatcher, [problem, question])
+            check = r.check_commune(o, typed)
+            if check.commune is None:
+                question = r.commune_question(check.choices) if check.choices else r.Reply(r.unknown_commune_outside(o))
+                send(dispatcher, [check.problem, question])
                 return [SlotSet("commune", None)]
+            commune = check.commune
             events.append(SlotSet("commune", commune.nom))
         need = r.need_from_key(o, tracker.get_slot("besoin"))
         if need is None:
-            noted = f"C'est noté{f' : {commune.nom}' if commune else ''}. " if typed or tracker.get_slot("age") or tracker.get_slot("regime") else ""
-            send(dispatcher, [r.Reply(noted + "Quelle est votre démarche ? Décrivez-la en quelques mots.", [("Voir les démarches", "/greet")])])
+            profile_given = tracker.get_slot("age") or tracker.get_slot("regime")
+            send(dispatcher, [r.ask_need_reply(f"C'est noté : {commune.nom}." if commune else "C'est noté." if profile_given else "")])
             return events
         answer = o.orient(need, commune, _profile(tracker), current_time())
         send(dispatcher, r.theme_replies(answer) if need.kind == "theme" else r.answer_replies(answer))
@@ -177,7 +174,7 @@ class ActionFollowUp(Action):
         o = KNOWLEDGE.orientation()
         need = r.need_from_key(o, tracker.get_slot("besoin"))
         if need is None:
-            send(dispatcher, [r.Reply("De quelle démarche parlez-vous ? Décrivez-la en quelques mots.", [("Voir les démarches", "/greet")])])
+            send(dispatcher, [r.ask_need_reply()])
             return []
         intent = tracker.latest_message.get("intent", {}).get("name")
         answer = o.orient(need, _commune(o, tracker), _profile(tracker), current_time())

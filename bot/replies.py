@@ -95,8 +95,7 @@ def _slots_lines(place: Place) -> list[str]:
 def _where_when(answer: Answer) -> Reply | None:
     if not answer.places:
         return None
-    where = f"à {answer.commune.nom}" if answer.commune else "sur le territoire"
-    lines = [f"Où et quand, près de chez vous ({where}) :" if answer.commune else "Où et quand, sur le territoire :"]
+    lines = [f"Où et quand, près de chez vous (à {answer.commune.nom}) :" if answer.commune else "Où et quand, sur le territoire :"]
     for place in answer.places[:MAX_PLACES]:
         lines += _slots_lines(place)
     return Reply("\n".join(lines))
@@ -122,7 +121,9 @@ def answer_replies(answer: Answer) -> list[Reply]:
     elif answer.need.kind == "organisme":
         o = answer.organismes[0]
         replies.append(Reply(f"{o.nom} : {' '.join(o.missions.split())}"))
-    replies += [r for r in (_who(answer),) if r]
+    who = _who(answer)
+    if who:
+        replies.append(who)
     if answer.notes:
         replies.append(Reply("\n".join(f"À savoir : {note}" for note in answer.notes)))
     where_when = _where_when(answer)
@@ -149,8 +150,7 @@ def _demarche_buttons(answer: Answer) -> list[tuple[str, str]]:
 def theme_replies(answer: Answer) -> list[Reply]:
     """A theme without a démarche yet: which one? (buttons), and who handles the theme."""
     label = answer.need.label if answer.need else ""
-    replies = [Reply(f"Pour « {label} », de quelle démarche s'agit-il ?", _demarche_buttons(answer))]
-    return replies
+    return [Reply(f"Pour « {label} », de quelle démarche s'agit-il ?", _demarche_buttons(answer))]
 
 
 def follow_up_replies(answer: Answer, question: str) -> list[Reply]:
@@ -192,18 +192,27 @@ def commune_question(choices: list[str] | None) -> Reply:
     return Reply("Dans quelle commune habitez-vous ? Écrivez son nom ou son code postal.")
 
 
-def commune_problem(orientation: Orientation, typed: str) -> tuple[Commune | None, Reply | None, list[str]]:
-    """(commune, None, []) when it is clear; else (None, an explanation, the choices)."""
+@dataclass
+class CommuneCheck:
+    """What a typed commune gives: one commune, or an explanation and choices to offer."""
+
+    commune: Commune | None
+    problem: Reply | None = None
+    choices: list[str] = field(default_factory=list)
+    unknown: bool = False  # nothing matched (a failed try), as opposed to several matches
+
+
+def check_commune(orientation: Orientation, typed: str) -> CommuneCheck:
     match = orientation.find_commune(typed)
     shown = re.sub(r"[<>{}\[\]]", "", " ".join(typed.split()))[:60]  # echoed text: never markup
     if len(match.communes) == 1:
-        return match.communes[0], None, []
+        return CommuneCheck(match.communes[0])
     if match.communes:
         names = [c.nom for c in match.communes]
         how = "Le code postal" if match.how == "code postal" else "Le nom"
-        return None, Reply(f"{how} « {shown} » correspond à plusieurs communes : {', '.join(names)}."), names
-    close = orientation.closest_communes(typed)
-    return None, Reply(f"Je ne trouve pas « {shown} » parmi les communes que je connais."), [c.nom for c in close]
+        return CommuneCheck(None, Reply(f"{how} « {shown} » correspond à plusieurs communes : {', '.join(names)}."), names)
+    close = [c.nom for c in orientation.closest_communes(typed)]
+    return CommuneCheck(None, Reply(f"Je ne trouve pas « {shown} » parmi les communes que je connais."), close, unknown=True)
 
 
 def unknown_commune_outside(orientation: Orientation) -> str:
@@ -252,6 +261,10 @@ def not_understood_replies(twice: bool, orientation: Orientation | None, commune
     return [Reply("Je n'ai pas bien compris. Pouvez-vous dire votre démarche en quelques mots ? "
                   "Par exemple : « carte grise », « demande de RSA », « problème avec mon voisin ».",
                   [("Voir les démarches", "/greet"), ("Parler à quelqu'un", "/ask_human")])]
+
+
+def ask_need_reply(before: str = "") -> Reply:
+    return Reply(f"{before} Quelle est votre démarche ? Décrivez-la en quelques mots.".strip(), [("Voir les démarches", "/greet")])
 
 
 def privacy_reply() -> Reply:

@@ -185,7 +185,7 @@ def test_follow_ups_when_and_where_keep_the_need_and_the_commune():
 
 def test_a_follow_up_without_a_need_asks_for_it():
     messages, _ = run(a.ActionFollowUp(), tracker("c'est quand ?", "ask_when"))
-    assert "De quelle démarche" in texts(messages)
+    assert "Quelle est votre démarche" in texts(messages)
 
 
 def test_opening_hours_of_one_organisme():
