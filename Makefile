@@ -38,6 +38,7 @@ chat: setup
 	@.venv/bin/repere chat
 
 test: load model
+	@scripts/setup.sh browser
 	@REPERE_TEST_PG_URL=$$(scripts/postgres.sh start) .venv/bin/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 bench: load model

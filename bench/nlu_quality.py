@@ -8,6 +8,7 @@ Run: make bench (or .venv/bin/python bench/nlu_quality.py [--sans-validation-cro
 
 import json
 import platform
+import statistics
 import subprocess
 import sys
 import time
@@ -37,6 +38,7 @@ def summarize(report: dict) -> dict:
         "messages": report["macro avg"]["support"],
         "accuracy": round(report["accuracy"], 4),
         "macro_f1": round(report["macro avg"]["f1-score"], 4),
+        "theme_intents_macro_f1": round(statistics.mean(v["f1-score"] for k, v in intents.items() if k.startswith("theme_")), 4),
         "f1_by_intent": {k: round(v["f1-score"], 3) for k, v in sorted(intents.items())},
         "most_confused": [{"pair": pair, "count": n} for n, pair in pairs[:8]],
     }
@@ -46,8 +48,13 @@ def main() -> None:
     model, _ = ensure_model()
     results = {"machine": f"{platform.machine()}, {platform.system()}, Python {platform.python_version()}", "model": model.name}
     results["heldout"] = rasa_test_nlu(["--nlu", "tests/nlu/heldout.yml", "--model", str(model)], OUT / "heldout")
-    print(f"held-out : accuracy {results['heldout']['accuracy']}, macro-F1 {results['heldout']['macro_f1']}")
-    if "--sans-validation-croisee" not in sys.argv:
+    held = results["heldout"]
+    print(f"held-out : accuracy {held['accuracy']}, macro-F1 {held['macro_f1']} (themes {held['theme_intents_macro_f1']})")
+    if "--sans-validation-croisee" in sys.argv:  # keep the last cross-validation figures if they are for the same data
+        previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+        if previous.get("model") == model.name and "cross_validation_5_folds" in previous:
+            results["cross_validation_5_folds"] = previous["cross_validation_5_folds"]
+    else:
         results["cross_validation_5_folds"] = rasa_test_nlu(["--nlu", "data/nlu", "--cross-validation", "--folds", "5"],
                                                             OUT / "cross-validation")
         cv = results["cross_validation_5_folds"]

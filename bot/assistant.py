@@ -8,11 +8,14 @@ Nothing here imports Rasa: the engine is driven as a program.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import http.server
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -20,9 +23,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+WIDGET = ROOT / "widget"
 ENGINE = ROOT / ".venv-engine" / "bin" / "rasa"
 MODELS = ROOT / "models"
 TRAINING_INPUTS = ("config.yml", "domain.yml", "requirements/engine.lock")
+
+
+class QuietFiles(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:  # no access log: the demo page needs none
+        pass
+
+
+def serve_files(directory: Path, port: int) -> http.server.ThreadingHTTPServer:
+    """Static files (the widget and its demo page) on 127.0.0.1:port, in a background thread."""
+    handler = functools.partial(QuietFiles, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
 
 
 class AssistantError(Exception):

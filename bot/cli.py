@@ -205,15 +205,18 @@ def train() -> None:
 @main.command(help="Démarre l'assistant : serveur Rasa (REST et socket.io) et serveur d'actions.")
 @click.option("--port", default=5005, show_default=True, help="port du serveur Rasa")
 @click.option("--actions-port", default=5055, show_default=True, help="port du serveur d'actions")
-def serve(port: int, actions_port: int) -> None:
+@click.option("--widget-port", default=8000, show_default=True, help="port de la page de démonstration du widget")
+def serve(port: int, actions_port: int, widget_port: int) -> None:
     try:
         model, _ = assistant.ensure_model(click.echo)
+        pages = assistant.serve_files(assistant.WIDGET, widget_port)
         click.echo("Démarrage du serveur d'actions et du serveur Rasa (30 à 60 secondes)...")
         server = assistant.Assistant(model, port, actions_port).start()
-    except assistant.AssistantError as error:
+    except (assistant.AssistantError, OSError) as error:
         _fail(False, str(error))
     click.echo(f"""
 Repère répond (démarré en {server.startup_seconds:.0f} s) :
+  démo       http://127.0.0.1:{widget_port}/demo/  (page de mairie avec le widget)
   REST       POST {server.url}/webhooks/rest/webhook  {{"sender": "moi", "message": "bonjour"}}
   socket.io  {server.url}/socket.io
   actions    {server.actions_url}
@@ -226,6 +229,7 @@ Discuter dans le terminal : .venv/bin/repere chat     Arrêter : Ctrl+C""")
     except KeyboardInterrupt:
         pass
     finally:
+        pages.shutdown()
         server.stop()
 
 

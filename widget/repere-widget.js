@@ -1,0 +1,235 @@
+/*
+ * Repère — widget de discussion pour les sites des mairies.
+ * One <script> tag, no build step, no framework. Talks to the Rasa REST channel.
+ *
+ *   <script src="https://…/repere-widget.js" defer
+ *           data-serveur="https://assistant.example.fr"
+ *           data-france-services="France Services du Lude"
+ *           data-telephone="39 39"
+ *           data-couleur="#000091"></script>
+ *
+ * Safety: nothing coming from a message (citizen or bot) is ever inserted as HTML: text
+ * nodes only; links are built element by element and only for http(s) addresses.
+ */
+(function () {
+  "use strict";
+
+  var script = document.currentScript;
+  var config = {
+    server: (script && script.dataset.serveur) || "http://localhost:5005",
+    franceServices: (script && script.dataset.franceServices) || "votre France Services",
+    phone: (script && script.dataset.telephone) || "39 39",
+    color: (script && script.dataset.couleur) || "#000091",
+    maxLength: 1000,
+    timeoutMs: 30000
+  };
+  var STORE_ID = "repere.sender";
+  var STORE_LOG = "repere.log";
+  var STORE_OPEN = "repere.open";
+  var URL_PATTERN = /(https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]])/g;
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (name) {
+      if (name === "text") node.textContent = attrs[name];
+      else node.setAttribute(name, attrs[name]);
+    });
+    (children || []).forEach(function (child) { node.appendChild(child); });
+    return node;
+  }
+
+  function senderId() {
+    var id = sessionStorage.getItem(STORE_ID);
+    if (!id) {
+      id = "web-" + Math.random().toString(36).slice(2) + Date.now().toString(36);
+      sessionStorage.setItem(STORE_ID, id);
+    }
+    return id;
+  }
+
+  function loadLog() {
+    try { return JSON.parse(sessionStorage.getItem(STORE_LOG)) || []; } catch (e) { return []; }
+  }
+
+  function saveLog(log) {
+    sessionStorage.setItem(STORE_LOG, JSON.stringify(log.slice(-100)));
+  }
+
+  /* Text with line breaks and safe links, as DOM nodes (never innerHTML). */
+  function richText(text) {
+    var fragment = document.createDocumentFragment();
+    String(text).split("\n").forEach(function (line, index) {
+      if (index > 0) fragment.appendChild(document.createElement("br"));
+      var last = 0;
+      line.replace(URL_PATTERN, function (url, _group, offset) {
+        if (offset > last) fragment.appendChild(document.createTextNode(line.slice(last, offset)));
+        var link = el("a", { href: url, target: "_blank", rel: "noopener noreferrer", text: url });
+        link.appendChild(el("span", { "class": "repere-sr", text: " (nouvel onglet)" }));
+        fragment.appendChild(link);
+        last = offset + url.length;
+        return url;
+      });
+      if (last < line.length) fragment.appendChild(document.createTextNode(line.slice(last)));
+    });
+    return fragment;
+  }
+
+  function build() {
+    var root = el("div", { "class": "repere-root", lang: "fr" });
+    root.style.setProperty("--repere-couleur", config.color);
+
+    var launcher = el("button", { type: "button", "class": "repere-launcher", "aria-expanded": "false",
+                                  "aria-controls": "repere-panel", text: "Une démarche ? Posez votre question" });
+    var title = el("h2", { id: "repere-title", "class": "repere-title", text: "Repère, l'assistant de " + config.franceServices });
+    var close = el("button", { type: "button", "class": "repere-close", "aria-label": "Fermer la discussion", text: "×" });
+    var log = el("div", { "class": "repere-log", role: "log", "aria-live": "polite", "aria-label": "Conversation avec Repère",
+                         tabindex: "0" });
+    var typing = el("p", { "class": "repere-typing", role: "status", "aria-live": "polite" });
+    var label = el("label", { "for": "repere-input", "class": "repere-sr", text: "Votre message" });
+    var input = el("input", { id: "repere-input", type: "text", autocomplete: "off", maxlength: String(config.maxLength),
+                              placeholder: "Écrivez votre démarche…", "aria-describedby": "repere-privacy" });
+    var send = el("button", { type: "submit", "class": "repere-send", text: "Envoyer" });
+    var privacy = el("p", { id: "repere-privacy", "class": "repere-privacy",
+                            text: "Ne tapez pas votre numéro de sécurité sociale ni vos coordonnées bancaires." });
+    var form = el("form", { "class": "repere-form" }, [label, input, send]);
+    var panel = el("section", { id: "repere-panel", "class": "repere-panel", role: "dialog", "aria-labelledby": "repere-title",
+                                hidden: "" },
+                   [el("header", { "class": "repere-header" }, [title, close]), log, typing, form, privacy]);
+    root.appendChild(launcher);
+    root.appendChild(panel);
+    document.body.appendChild(root);
+    return { root: root, launcher: launcher, panel: panel, close: close, log: log, typing: typing, form: form, input: input,
+             send: send };
+  }
+
+  function Widget() {
+    this.ui = build();
+    this.history = loadLog();
+    this.pending = null; // the last message sent, for "Réessayer"
+    var self = this;
+    this.ui.launcher.addEventListener("click", function () { self.toggle(true); });
+    this.ui.close.addEventListener("click", function () { self.toggle(false); });
+    this.ui.panel.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") self.toggle(false);
+    });
+    this.ui.form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var text = self.ui.input.value.trim();
+      if (!text) { self.ui.input.focus(); return; }
+      self.ui.input.value = "";
+      self.post(text, text);
+    });
+    this.history.forEach(function (entry) { self.render(entry, false); });
+    if (sessionStorage.getItem(STORE_OPEN) === "1") this.toggle(true, true);
+  }
+
+  Widget.prototype.toggle = function (open, restoring) {
+    this.ui.panel.hidden = !open;
+    this.ui.launcher.setAttribute("aria-expanded", open ? "true" : "false");
+    this.ui.launcher.hidden = open;
+    sessionStorage.setItem(STORE_OPEN, open ? "1" : "0");
+    if (open) {
+      if (!this.history.length && !restoring) this.post("/greet", null);
+      this.ui.input.focus();
+      this.scroll();
+    } else {
+      this.ui.launcher.focus();
+    }
+  };
+
+  Widget.prototype.scroll = function () {
+    this.ui.log.scrollTop = this.ui.log.scrollHeight;
+  };
+
+  /* One entry: {from: "user"|"bot"|"error", text, buttons: [{title, payload}]} */
+  Widget.prototype.render = function (entry, live) {
+    var self = this;
+    var who = entry.from === "user" ? "Vous" : "Repère";
+    var item = el("div", { "class": "repere-msg repere-" + entry.from });
+    item.appendChild(el("span", { "class": "repere-sr", text: who + " : " }));
+    var bubble = el("p", { "class": "repere-bubble" });
+    bubble.appendChild(richText(entry.text));
+    item.appendChild(bubble);
+    if (entry.buttons && entry.buttons.length) {
+      var group = el("ul", { "class": "repere-buttons", "aria-label": "Réponses proposées" });
+      entry.buttons.forEach(function (button) {
+        var choice = el("button", { type: "button", "class": "repere-choice", text: button.title });
+        choice.addEventListener("click", function () { self.post(button.payload, button.title); });
+        group.appendChild(el("li", {}, [choice]));
+      });
+      item.appendChild(group);
+    }
+    if (entry.from === "error") {
+      var retry = el("button", { type: "button", "class": "repere-retry", text: "Réessayer" });
+      retry.addEventListener("click", function () {
+        item.remove();
+        if (self.pending) self.post(self.pending.message, null);
+      });
+      item.appendChild(retry);
+    }
+    this.ui.log.appendChild(item);
+    if (live) this.scroll();
+    return item;
+  };
+
+  Widget.prototype.remember = function (entry) {
+    if (entry.from !== "error") {
+      this.history.push(entry);
+      saveLog(this.history);
+    }
+    return this.render(entry, true);
+  };
+
+  Widget.prototype.setBusy = function (busy) {
+    this.ui.typing.textContent = busy ? "Repère écrit…" : "";
+    this.ui.typing.classList.toggle("repere-busy", busy);
+    this.ui.send.disabled = busy;
+  };
+
+  /* message: what Rasa receives; shown: what the citizen sees as their message (null: nothing) */
+  Widget.prototype.post = function (message, shown) {
+    var self = this;
+    if (shown !== null) this.remember({ from: "user", text: shown });
+    this.pending = { message: message };
+    this.setBusy(true);
+    var controller = window.AbortController ? new AbortController() : null;
+    var timer = setTimeout(function () { if (controller) controller.abort(); }, config.timeoutMs);
+    fetch(config.server.replace(/\/$/, "") + "/webhooks/rest/webhook", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ sender: senderId(), message: message.slice(0, config.maxLength) }),
+      signal: controller ? controller.signal : undefined
+    }).then(function (response) {
+      if (!response.ok) throw new Error("HTTP " + response.status);
+      return response.json();
+    }).then(function (replies) {
+      var texts = (replies || []).filter(function (r) { return typeof r.text === "string" && r.text; });
+      if (!texts.length) throw new Error("réponse vide");
+      var last;
+      texts.forEach(function (reply) {
+        last = self.remember({ from: "bot", text: reply.text,
+                               buttons: (reply.buttons || []).filter(function (b) { return b && b.title && b.payload; }) });
+      });
+      self.pending = null;
+      self.afterAnswer(last);
+    }).catch(function () {
+      var item = self.remember({ from: "error", text: "Le service est momentanément indisponible. Vous pouvez appeler " +
+        config.franceServices + " au " + config.phone + ", ou réessayer dans un instant." });
+      self.afterAnswer(item);
+    }).then(function () {
+      clearTimeout(timer);
+      self.setBusy(false);
+    });
+  };
+
+  /* Focus after an answer: back to the input (the log announces the answer); on an error, the retry. */
+  Widget.prototype.afterAnswer = function (item) {
+    if (this.ui.panel.hidden) return;
+    var retry = item && item.querySelector(".repere-retry");
+    (retry || this.ui.input).focus();
+  };
+
+  function start() { window.repere = new Widget(); }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();
