@@ -74,6 +74,8 @@ def test_a_whole_conversation_with_a_button_survives_a_reload(page, pages):
     ask(page, "72360", "plusieurs communes")
     page.get_by_role("button", name="Mayet", exact=True).click()
     playwright_api.expect(page.locator(".repere-log")).to_contain_text("jeudi 26 novembre 2026, 14h-17h", timeout=30000)
+    places = page.locator(".repere-bot .repere-list li", has_text="jeudi 26 novembre 2026, 14h-17h")
+    assert places.count() >= 1  # the answer's lists are real lists for screen readers
     link = page.locator(".repere-log a[href='https://ants.gouv.fr']").first
     assert link.get_attribute("target") == "_blank" and "noopener" in link.get_attribute("rel")
     page.screenshot(path=str(CAPTURES / "widget-bureau.png"))

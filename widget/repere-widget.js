@@ -26,6 +26,7 @@
   var STORE_ID = "repere.sender";
   var STORE_LOG = "repere.log";
   var STORE_OPEN = "repere.open";
+  var LIST_ITEM = /^(\s*)[-•▸]\s+(.*)$/;
   var URL_PATTERN = /(https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]])/g;
 
   function el(tag, attrs, children) {
@@ -55,21 +56,39 @@
     sessionStorage.setItem(STORE_LOG, JSON.stringify(log.slice(-100)));
   }
 
-  /* Text with line breaks and safe links, as DOM nodes (never innerHTML). */
+  /* Plain text and safe links of one line, as DOM nodes (never innerHTML). */
+  function inline(line) {
+    var fragment = document.createDocumentFragment();
+    var last = 0;
+    line.replace(URL_PATTERN, function (url, _group, offset) {
+      if (offset > last) fragment.appendChild(document.createTextNode(line.slice(last, offset)));
+      var link = el("a", { href: url, target: "_blank", rel: "noopener noreferrer", text: url });
+      link.appendChild(el("span", { "class": "repere-sr", text: " (nouvel onglet)" }));
+      fragment.appendChild(link);
+      last = offset + url.length;
+      return url;
+    });
+    if (last < line.length) fragment.appendChild(document.createTextNode(line.slice(last)));
+    return fragment;
+  }
+
+  /* A message: lines become paragraphs; lines starting with "-", "•" or "▸" become list items. */
   function richText(text) {
     var fragment = document.createDocumentFragment();
-    String(text).split("\n").forEach(function (line, index) {
-      if (index > 0) fragment.appendChild(document.createElement("br"));
-      var last = 0;
-      line.replace(URL_PATTERN, function (url, _group, offset) {
-        if (offset > last) fragment.appendChild(document.createTextNode(line.slice(last, offset)));
-        var link = el("a", { href: url, target: "_blank", rel: "noopener noreferrer", text: url });
-        link.appendChild(el("span", { "class": "repere-sr", text: " (nouvel onglet)" }));
-        fragment.appendChild(link);
-        last = offset + url.length;
-        return url;
-      });
-      if (last < line.length) fragment.appendChild(document.createTextNode(line.slice(last)));
+    var list = null;
+    String(text).split("\n").forEach(function (line) {
+      var item = LIST_ITEM.exec(line);
+      if (item) {
+        if (!list) list = fragment.appendChild(el("ul", { "class": "repere-list" }));
+        var li = el("li", { "class": item[1].length >= 2 ? "repere-sub" : "" });
+        li.appendChild(inline(item[2]));
+        list.appendChild(li);
+      } else if (line.trim()) {
+        list = null;
+        var paragraph = el("span", { "class": "repere-line" });
+        paragraph.appendChild(inline(line.trim()));
+        fragment.appendChild(paragraph);
+      }
     });
     return fragment;
   }
@@ -147,7 +166,7 @@
     var who = entry.from === "user" ? "Vous" : "Repère";
     var item = el("div", { "class": "repere-msg repere-" + entry.from });
     item.appendChild(el("span", { "class": "repere-sr", text: who + " : " }));
-    var bubble = el("p", { "class": "repere-bubble" });
+    var bubble = el("div", { "class": "repere-bubble" });
     bubble.appendChild(richText(entry.text));
     item.appendChild(bubble);
     if (entry.buttons && entry.buttons.length) {
