@@ -31,7 +31,7 @@ validate: nlu         # Rasa's own data check; a warning is a failure
 model: validate
 	@.venv/bin/repere train
 
-run: load model
+run: load validate   # serve trains first when the data changed
 	@.venv/bin/repere serve
 
 chat: setup

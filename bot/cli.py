@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
-import time
+from time import sleep
 import urllib.error
 import urllib.request
 import uuid
@@ -222,9 +223,14 @@ Repère répond (démarré en {server.startup_seconds:.0f} s) :
   actions    {server.actions_url}
   journaux   {server.logs.relative_to(assistant.ROOT)}/
 Discuter dans le terminal : .venv/bin/repere chat     Arrêter : Ctrl+C""")
+    def interrupt(*_):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)  # `kill` or a service manager stops both servers too
+    signal.signal(signal.SIGHUP, interrupt)
     try:
         while all(p.poll() is None for p in server.processes):
-            time.sleep(1)
+            sleep(1)
         click.echo("Un serveur s'est arrêté : voir les journaux dans var/log/.", err=True)
     except KeyboardInterrupt:
         pass
