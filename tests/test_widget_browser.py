@@ -164,3 +164,16 @@ def test_a_server_that_cannot_be_reached_gives_a_clear_message_and_a_retry(page,
     assert page.evaluate("document.activeElement.textContent") == "Réessayer"
     retry.click()
     playwright_api.expect(page.locator(".repere-error")).to_have_count(1, timeout=30000)
+
+
+def test_the_server_going_down_mid_conversation_then_back_with_retry(page, pages):
+    open_chat(page, pages["live"])
+    ask(page, "carte grise a Mayet", "ANTS")
+    page.route("**/webhooks/rest/webhook", lambda route: route.abort("connectionrefused"))  # the server is gone
+    page.get_by_label("Votre message").fill("et c'est quand ?")
+    page.get_by_label("Votre message").press("Enter")
+    playwright_api.expect(page.locator(".repere-error")).to_contain_text("momentanément indisponible", timeout=30000)
+    page.unroute("**/webhooks/rest/webhook")  # back again
+    page.get_by_role("button", name="Réessayer").click()
+    playwright_api.expect(page.locator(".repere-log")).to_contain_text("Prochaines dates", timeout=30000)
+    assert page.locator(".repere-error").count() == 0
