@@ -31,8 +31,8 @@ validate: nlu         # Rasa's own data check; a warning is a failure
 model: validate
 	@.venv/bin/repere train
 
-run: load validate   # serve trains first when the data changed
-	@.venv/bin/repere serve
+run: load validate   # serve trains first when the data changed; demo mode: console password « demo »
+	@REPERE_DEMO=$${REPERE_DEMO-1} .venv/bin/repere serve
 
 chat: setup
 	@.venv/bin/repere chat

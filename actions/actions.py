@@ -15,6 +15,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot import activity
 from bot import replies as r
 from bot.db import DatabaseUnavailable
 from bot.emergency import emergency_text
@@ -59,6 +60,10 @@ def _commune(o: Orientation, tracker: Tracker):
     if not name:
         return None
     return r.check_commune(o, name).commune
+
+
+def _record(event: activity.Event) -> None:
+    activity.record(KNOWLEDGE.engine, event)  # anonymous: never the text, never the conversation
 
 
 def _profile(tracker: Tracker):
@@ -160,6 +165,10 @@ class ActionOrient(Action):
             return events
         answer = o.orient(need, commune, _profile(tracker), current_time())
         send(dispatcher, r.theme_replies(answer) if need.kind == "theme" else r.answer_replies(answer))
+        _record(activity.Event(theme=answer.demarche.theme if answer.demarche else need.key if need.kind == "theme" else None,
+                               demarche=answer.demarche.id if answer.demarche else None,
+                               commune=commune.insee if commune else None,
+                               organisme=answer.organismes[0].id if answer.organismes else None))
         return events + [SlotSet("commune_essais", 0), SlotSet("commune_choix", None)]
 
 
@@ -201,7 +210,9 @@ class ActionHumanContact(Action):
     @never_silent
     async def run(self, dispatcher, tracker, domain):
         o = KNOWLEDGE.orientation()
-        send(dispatcher, r.human_contact_replies(o, _commune(o, tracker), current_time()))
+        commune = _commune(o, tracker)
+        send(dispatcher, r.human_contact_replies(o, commune, current_time()))
+        _record(activity.Event(commune=commune.insee if commune else None, contact_humain=True))
         return []
 
 
@@ -234,6 +245,7 @@ def not_understood(dispatcher: CollectingDispatcher, tracker: Tracker) -> list:
         o = None
     twice = misunderstood_last_turn(tracker)
     send(dispatcher, r.not_understood_replies(twice, o, _commune(o, tracker) if o else None, current_time()))
+    _record(activity.Event(compris=False, contact_humain=twice))
     return [SlotSet("incompris", True)]
 
 

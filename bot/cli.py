@@ -6,17 +6,19 @@ import json
 import os
 import signal
 import sys
-from time import sleep
 import urllib.error
 import urllib.request
 import uuid
 from datetime import datetime, time, timedelta
 from pathlib import Path
+from time import sleep
 
 import click
 
 from bot import assistant, db, nlu_export
 from bot.communes_import import ImportFailed, communes_of_epci, fetch_package, write_communes_file
+from bot.console.server import ConsoleServer
+from bot.console.settings import Settings, hash_password
 from bot.knowledge.loader import Knowledge, KnowledgeInvalid, load_directory
 from bot.knowledge.schema import FichierConnaissances
 from bot.orientation import Orientation, Profile
@@ -207,17 +209,23 @@ def train() -> None:
 @click.option("--port", default=5005, show_default=True, help="port du serveur Rasa")
 @click.option("--actions-port", default=5055, show_default=True, help="port du serveur d'actions")
 @click.option("--widget-port", default=8000, show_default=True, help="port de la page de démonstration du widget")
-def serve(port: int, actions_port: int, widget_port: int) -> None:
+@click.option("--console-port", default=8080, show_default=True, help="port de la console des agents")
+def serve(port: int, actions_port: int, widget_port: int, console_port: int) -> None:
+    settings = Settings.from_env()
     try:
         model, _ = assistant.ensure_model(click.echo)
         pages = assistant.serve_files(assistant.WIDGET, widget_port)
+        console = ConsoleServer(console_port, settings).start()
         click.echo("Démarrage du serveur d'actions et du serveur Rasa (30 à 60 secondes)...")
         server = assistant.Assistant(model, port, actions_port).start()
     except (assistant.AssistantError, OSError) as error:
         _fail(False, str(error))
+    access = "mot de passe « demo »" if settings.demo else "mot de passe configuré" if settings.admin_hash else \
+        "aucun mot de passe configuré : REPERE_ADMIN_HASH (repere motdepasse)"
     click.echo(f"""
 Repère répond (démarré en {server.startup_seconds:.0f} s) :
   démo       http://127.0.0.1:{widget_port}/demo/  (page de mairie avec le widget)
+  console    {console.url}/  (agents ; administrateurs : {access})
   REST       POST {server.url}/webhooks/rest/webhook  {{"sender": "moi", "message": "bonjour"}}
   socket.io  {server.url}/socket.io
   actions    {server.actions_url}
@@ -235,6 +243,7 @@ Discuter dans le terminal : .venv/bin/repere chat     Arrêter : Ctrl+C""")
     except KeyboardInterrupt:
         pass
     finally:
+        console.stop()
         pages.shutdown()
         server.stop()
 
@@ -267,6 +276,14 @@ def chat(url: str) -> None:
             for button in message.get("buttons", []):
                 buttons.append(button)
                 click.echo(f"         [{len(buttons)}] {button['title']}")
+
+
+@main.command(help="Calcule l'empreinte d'un mot de passe pour REPERE_ADMIN_HASH ou REPERE_AGENT_HASH.")
+def motdepasse() -> None:
+    password = click.prompt("Mot de passe", hide_input=True, confirmation_prompt=True)
+    if len(password) < 12:
+        _fail(False, "mot de passe trop court : 12 caractères au moins")
+    click.echo(hash_password(password))
 
 
 @main.command(name="schema", help="Exporte le JSON Schema des fichiers de connaissances (pour l'éditeur).")

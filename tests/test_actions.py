@@ -2,14 +2,14 @@
 
 import asyncio
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import actions as a
-from bot import db
+from bot import activity, db
 from bot.live import LiveKnowledge
 
 NOW = "2026-11-23T10:00"  # Monday 23 November 2026, week 48 (even)
@@ -233,3 +233,21 @@ def test_a_new_load_is_used_at_once_without_restart(live_db, knowledge):
     db.save(replace(knowledge, permanences=knowledge.permanences | {"fs-mayet": cancelled}), live_db, "tests")
     after = texts(orient("demarche:carte-identite", "Mayet")[0])
     assert "jeudi 26 novembre 2026, 14h-17h" in before and "jeudi 26 novembre 2026, 14h-17h" not in after
+
+
+# ---------------------------------------------------------------- activity figures
+
+
+def test_answers_fallbacks_and_human_contacts_are_recorded_without_any_text(live_db):
+
+    orient("demarche:carte-identite", "Mayet")
+    run(a.ActionNotUnderstood(), tracker("zorglub 06 12 34 56 78", "nlu_fallback"))
+    run(a.ActionHumanContact(), tracker("un humain", "ask_human", slots={"commune": "Sarcé"}))
+    stored = activity.rows(live_db, datetime(2000, 1, 1, tzinfo=timezone.utc), datetime(2100, 1, 1, tzinfo=timezone.utc))
+    assert [(r.theme, r.demarche, r.commune, r.organisme, r.compris, r.contact_humain) for r in stored] == [
+        ("ants", "carte-identite", "72191", "ants", True, False),
+        (None, None, None, None, False, False),
+        (None, None, "72327", None, True, True),
+    ]
+    columns = set(activity.Activite.__table__.columns.keys())
+    assert columns == {"id", "quand", "theme", "demarche", "commune", "organisme", "compris", "contact_humain"}

@@ -3,13 +3,18 @@ webhook, on a real knowledge DB, under a fixed clock (Monday 23 November 2026, 1
 The servers are the session's `assistant` fixture (conftest.py)."""
 
 import json
+import shutil
 import urllib.request
 import uuid
 
 import pytest
 
+from bot import db
 from bot.assistant import ENGINE
-from conftest import API_TOKEN
+from bot.console.app import reload_from_files
+from bot.knowledge.loader import load_directory
+from bot.live import LiveKnowledge
+from conftest import API_TOKEN, KNOWLEDGE
 
 pytestmark = pytest.mark.skipif(not ENGINE.exists(), reason="venv moteur absent : « make test » l'installe")
 
@@ -114,3 +119,19 @@ def test_personal_numbers_typed_by_a_citizen_are_not_kept_in_the_conversation_st
 def test_a_citizen_typing_a_personal_number_is_told_it_is_not_needed(assistant):
     reply = Conversation(assistant).say("carte vitale perdue a Mayet, mon numero de secu 2 85 05 72 191 005 42")
     assert "Inutile de me donner vos numéros personnels" in text(reply) and "Carte Vitale" in text(reply)
+
+
+def test_an_edited_schedule_reloaded_from_the_console_is_answered_at_once_without_restart(assistant, tmp_path):
+    folder = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, folder)
+    territory = folder / "sud-sarthe" / "territoire.yml"
+    territory.write_text(territory.read_text().replace("semaines: paires\n          heures: [14h-17h]",
+                                                       "semaines: paires\n          heures: [15h-18h]"))
+    live = LiveKnowledge(url=f"sqlite:///{assistant.db_path}")
+    try:
+        assert reload_from_files(folder, live)["ok"]
+        answer = Conversation(assistant).say("carte grise a Mayet")
+        assert "jeudi 26 novembre 2026, 15h-18h" in text(answer)
+    finally:
+        db.save(load_directory(KNOWLEDGE), live.engine, "tests")
+    assert "jeudi 26 novembre 2026, 14h-17h" in text(Conversation(assistant).say("carte grise a Mayet"))

@@ -1,0 +1,57 @@
+"""The console's configuration, from the environment (never a default password outside the demo).
+
+REPERE_ADMIN_HASH   argon2 hash of the administrators' password (`repere motdepasse` makes one)
+REPERE_AGENT_HASH   argon2 hash of the agents' password, when the lookup is protected
+REPERE_CONSOLE_PUBLIC  1 (default): the agents' lookup is public; 0: it needs the agents' sign-in
+REPERE_DEMO         1: demo mode, the password « demo » works for both accounts (and only then)
+REPERE_SECRET       key that signs the session cookie (random at each start if unset)
+REPERE_KNOWLEDGE    the YAML folder that « Recharger » checks and loads (default: knowledge)
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+HASHER = PasswordHasher()
+DEMO_PASSWORD = "demo"
+
+
+@dataclass
+class Settings:
+    admin_hash: str | None = None
+    agent_hash: str | None = None
+    public_lookup: bool = True
+    demo: bool = False
+    secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    knowledge_dir: Path = Path("knowledge")
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        env = os.environ
+        return cls(admin_hash=env.get("REPERE_ADMIN_HASH") or None, agent_hash=env.get("REPERE_AGENT_HASH") or None,
+                   public_lookup=env.get("REPERE_CONSOLE_PUBLIC", "1") != "0", demo=env.get("REPERE_DEMO") == "1",
+                   secret=env.get("REPERE_SECRET") or secrets.token_urlsafe(32),
+                   knowledge_dir=Path(env.get("REPERE_KNOWLEDGE", "knowledge")))
+
+    def role_for(self, password: str) -> str | None:
+        """'admin', 'agent' or None. Without a configured hash, only the demo mode lets anyone in."""
+        if self.demo and secrets.compare_digest(password, DEMO_PASSWORD):
+            return "admin"
+        for role, hashed in (("admin", self.admin_hash), ("agent", self.agent_hash)):
+            if hashed:
+                try:
+                    if HASHER.verify(hashed, password):
+                        return role
+                except (VerificationError, InvalidHashError):
+                    continue
+        return None
+
+
+def hash_password(password: str) -> str:
+    return HASHER.hash(password)
