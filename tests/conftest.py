@@ -66,3 +66,20 @@ def assistant(tmp_path_factory):
     server.db_path = path
     yield server
     server.stop()
+
+
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's, installed by `scripts/setup.sh browser`
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium driven by Playwright (no browser download: Debian's binary)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium absent : « make test » l'installe")
+    with sync_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        yield chromium
+        chromium.close()

@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.assistant import ENGINE, WIDGET, serve_files
-from conftest import ROOT
+from conftest import CHROMIUM, ROOT
 
-CHROMIUM = Path("/usr/bin/chromium")
 CAPTURES = ROOT / "var" / "captures"
 CAPTURES.mkdir(parents=True, exist_ok=True)
 pytestmark = pytest.mark.skipif(not (ENGINE.exists() and CHROMIUM.exists()),
@@ -36,16 +35,6 @@ def pages(assistant, tmp_path_factory):
     yield {"live": "http://127.0.0.1:8105/demo/", "dead": "http://127.0.0.1:8106/demo/"}
     live.shutdown()
     dead.shutdown()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
