@@ -2,7 +2,7 @@
  * Repère — widget de discussion pour les sites des mairies.
  * One <script> tag, no build step, no framework. Talks to the Rasa REST channel.
  *
- *   <script src="https://…/repere-widget.js" defer
+ *   <script src="https://…/repere-widget.js" defer      (repere-widget.css, next to it, is loaded by the script)
  *           data-serveur="https://assistant.example.fr"
  *           data-france-services="France Services du Lude"
  *           data-telephone="39 39"
@@ -91,6 +91,13 @@
       }
     });
     return fragment;
+  }
+
+  /* The stylesheet next to the script, unless the page already has it: one <script> tag is enough. */
+  function loadStyles() {
+    if (!script || document.querySelector("link[data-repere]") || !script.src) return;
+    var link = el("link", { rel: "stylesheet", href: script.src.replace(/\.js(\?.*)?$/, ".css"), "data-repere": "" });
+    document.head.appendChild(link);
   }
 
   function build() {
@@ -248,7 +255,7 @@
     (retry || this.ui.input).focus();
   };
 
-  function start() { window.repere = new Widget(); }
+  function start() { loadStyles(); window.repere = new Widget(); }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 })();
