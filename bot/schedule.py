@@ -22,7 +22,7 @@ _OSM_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "O
 _FAR_FUTURE = date(2099, 12, 31)
 _FAR_PAST = date(2000, 1, 1)
 _JOURS_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-_MOIS_FR = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre")
+MOIS_FR = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre")
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ class Slot:
 
 def format_day(day: date) -> str:
     number = "1er" if day.day == 1 else str(day.day)
-    return f"{_JOURS_FR[day.weekday()]} {number} {_MOIS_FR[day.month - 1]} {day.year}"
+    return f"{_JOURS_FR[day.weekday()]} {number} {MOIS_FR[day.month - 1]} {day.year}"
 
 
 def format_hour(moment: datetime) -> str:

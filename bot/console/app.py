@@ -23,10 +23,9 @@ from bot.health import health
 from bot.knowledge.loader import KnowledgeInvalid, load_directory
 from bot.live import LiveKnowledge, current_time
 from bot.orientation import THEME_LABELS, Need, Orientation, Profile
-from bot.schedule import PARIS, format_day, format_hour
+from bot.schedule import MOIS_FR, PARIS, format_day, format_hour
 
 HERE = Path(__file__).parent
-MOIS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre")
 
 
 class SignInRequired(Exception):
@@ -45,7 +44,7 @@ def create_app(settings: Settings | None = None, knowledge: LiveKnowledge | None
     pages.env.filters.update(day=format_day, hour=format_hour, theme=lambda t: THEME_LABELS.get(t, t or "—"))
 
     def render(request: Request, name: str, status: int = 200, **context) -> HTMLResponse:
-        context |= {"role": request.session.get("role"), "public": settings.public_lookup, "demo": settings.demo}
+        context |= {"role": request.session.get("role"), "demo": settings.demo}
         return pages.TemplateResponse(request, name, context, status_code=status)
 
     def requires(role: str):
@@ -117,7 +116,7 @@ def create_app(settings: Settings | None = None, knowledge: LiveKnowledge | None
         query = {"vue": vue, "territoire": territoire, "lieu": lieu, "organisme": organisme}
         return render(request, "planning.html", o=o, vue=vue, first=first, last=last, days=days, count=len(rows), query=query,
                       previous=(first - (timedelta(days=1) if vue == "mois" else step)).isoformat(),
-                      following=(last + timedelta(days=1)).isoformat(), mois=MOIS)
+                      following=(last + timedelta(days=1)).isoformat(), mois=MOIS_FR)
 
     @app.get("/planning.ics")
     def planning_ics(vue: str = "semaine", du: str = "", territoire: str = "", lieu: str = "", organisme: str = "",
@@ -188,7 +187,7 @@ def create_app(settings: Settings | None = None, knowledge: LiveKnowledge | None
         peak = max([n for _, n in figures.by_theme + figures.by_organisme] + [1])
         previous = f"{year - (month == 1)}-{(month - 2) % 12 + 1:02d}"
         following = f"{year + (month == 12)}-{month % 12 + 1:02d}"
-        return render(request, "activite.html", f=figures, names=names, peak=peak, label=f"{MOIS[month - 1]} {year}",
+        return render(request, "activite.html", f=figures, names=names, peak=peak, label=f"{MOIS_FR[month - 1]} {year}",
                       previous=previous, following=following)
 
     @app.get("/activite.csv")
