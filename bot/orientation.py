@@ -128,9 +128,7 @@ class Orientation:
                 return need
         if query in self._exact_other:
             return self._exact_other[query]
-        padded = f" {query} "
-        contained = [(len(p), need) for p, need in self._phrases if len(p) >= 4 and f" {p} " in padded]
-        contained += [(len(p), need) for p, need in self._exact_other.items() if len(p) >= 3 and f" {p} " in padded]
+        contained = _named_in(query, self._phrases, 4) + _named_in(query, self._exact_other.items(), 3)
         if contained:
             return max(contained, key=lambda item: item[0])[1]  # the most specific words win
         best = process.extractOne(query, [p for p, _ in self._phrases], scorer=fuzz.WRatio, score_cutoff=86)
@@ -146,11 +144,10 @@ class Orientation:
         classifier said CAF); a close spelling only counts inside the theme.
         """
         query = normalize(text[:MAX_QUERY])
-        padded = f" {query} "
-        contained = [(p, need) for p, need in self._phrases if len(p) >= 3 and f" {p} " in padded]
-        in_theme = [(len(p), need) for p, need in contained if self.k.demarches[need.key].theme == theme]
+        contained = _named_in(query, self._phrases, 3)
+        in_theme = [(n, need) for n, need in contained if self.k.demarches[need.key].theme == theme]
         if in_theme or contained:
-            return max(in_theme or [(len(p), need) for p, need in contained], key=lambda item: item[0])[1]
+            return max(in_theme or contained, key=lambda item: item[0])[1]  # the most specific words win
         phrases = [(p, need) for p, need in self._phrases if self.k.demarches[need.key].theme == theme]
         best = process.extractOne(query, [p for p, _ in phrases], scorer=fuzz.WRatio, score_cutoff=88) if query else None
         if best:
@@ -347,6 +344,12 @@ class Orientation:
                 continue
             rows += [(slot, perm) for slot in self.schedule_of(perm).slots_between(start, end)]
         return sorted(rows, key=lambda row: (row[0].debut, row[1].id))
+
+
+def _named_in(query: str, phrases, min_length: int) -> list[tuple[int, Need]]:
+    """(length, need) of every catalogue phrase that appears as whole words in a normalized query."""
+    padded = f" {query} "
+    return [(len(p), need) for p, need in phrases if len(p) >= min_length and f" {p} " in padded]
 
 
 def _first(slots: list[Slot]) -> datetime:
