@@ -21,6 +21,7 @@ from bot.db import Base
 from bot.schedule import PARIS
 
 log = logging.getLogger(__name__)
+_tables_ready: set[Engine] = set()
 
 
 class Activite(Base):
@@ -48,11 +49,14 @@ class Event:
 def record(engine: Engine, event: Event, when: datetime | None = None) -> bool:
     """Stores one event; a failure is logged, never raised: the citizen's answer comes first."""
     try:
-        Base.metadata.create_all(engine, tables=[Activite.__table__])
+        if engine not in _tables_ready:  # once per engine, not on every answer
+            Base.metadata.create_all(engine, tables=[Activite.__table__])
+            _tables_ready.add(engine)
         with Session(engine) as session, session.begin():
             session.add(Activite(quand=when or datetime.now(timezone.utc), **vars(event)))
         return True
     except SQLAlchemyError as error:
+        _tables_ready.discard(engine)  # a replaced DB file gets its table back at the next call
         log.warning("activity not recorded: %s", type(error).__name__)
         return False
 
