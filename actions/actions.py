@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from abc import ABCMeta, abstractmethod
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -55,11 +56,32 @@ def never_silent(run):
     return wrapper
 
 
+class RepereAction(Action, metaclass=ABCMeta):
+    """An action: its name, and act() run under never_silent. Abstract: rasa-sdk skips it."""
+
+    action_name = ""
+
+    def name(self) -> str:
+        return self.action_name
+
+    @never_silent
+    async def run(self, dispatcher, tracker, domain):
+        return self.act(dispatcher, tracker)
+
+    @abstractmethod
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list:
+        """The events to return to Rasa; replies go through the dispatcher."""
+
+
+def _intent(tracker: Tracker) -> str:
+    return tracker.latest_message.get("intent", {}).get("name") or ""
+
+
 def _commune(o: Orientation, tracker: Tracker):
+    """The conversation's commune (a canonical name once validated): no fuzzy search needed."""
     name = tracker.get_slot("commune")
-    if not name:
-        return None
-    return r.check_commune(o, name).commune
+    found = o.find_commune(name).communes if name else []
+    return found[0] if len(found) == 1 else None
 
 
 def _record(event: activity.Event) -> None:
@@ -70,16 +92,14 @@ def _profile(tracker: Tracker):
     return r.profile_from(tracker.get_slot("age"), tracker.get_slot("regime"))
 
 
-class ActionIdentifyNeed(Action):
+class ActionIdentifyNeed(RepereAction):
     """A theme intent (or « et pour la CAF ? ») -> the need, kept in the `besoin` slot."""
 
-    def name(self) -> str:
-        return "action_identify_need"
+    action_name = "action_identify_need"
 
-    @never_silent
-    async def run(self, dispatcher, tracker, domain):
+    def act(self, dispatcher, tracker):
         o = KNOWLEDGE.orientation()
-        intent = tracker.latest_message.get("intent", {}).get("name") or ""
+        intent = _intent(tracker)
         text = tracker.latest_message.get("text") or ""
         demarche = next(tracker.get_latest_entity_values("demarche"), None)
         organisme = next(tracker.get_latest_entity_values("organisme"), None)
@@ -123,26 +143,22 @@ class ValidateCommuneForm(FormValidationAction):
         return {"commune": None, "commune_choix": check.choices or None, "commune_essais": tries}
 
 
-class ActionAskCommune(Action):
-    def name(self) -> str:
-        return "action_ask_commune"
+class ActionAskCommune(RepereAction):
+    action_name = "action_ask_commune"
 
-    @never_silent
-    async def run(self, dispatcher, tracker, domain):
+    def act(self, dispatcher, tracker):
         send(dispatcher, [r.commune_question(tracker.get_slot("commune_choix"))])
         return []
 
 
-class ActionOrient(Action):
+class ActionOrient(RepereAction):
     """The answer for the need, the commune and the profile known so far."""
 
-    def name(self) -> str:
-        return "action_orient"
+    action_name = "action_orient"
 
-    @never_silent
-    async def run(self, dispatcher, tracker, domain):
+    def act(self, dispatcher, tracker):
         o = KNOWLEDGE.orientation()
-        intent = tracker.latest_message.get("intent", {}).get("name")
+        intent = _intent(tracker)
         typed = tracker.get_slot("commune")
         if intent == "inform_commune" and next(tracker.get_latest_entity_values("commune"), None) is None:
             text = tracker.latest_message.get("text") or ""
@@ -172,43 +188,37 @@ class ActionOrient(Action):
         return events + [SlotSet("commune_essais", 0), SlotSet("commune_choix", None)]
 
 
-class ActionFollowUp(Action):
+class ActionFollowUp(RepereAction):
     """« c'est quand ? », « c'est où ? »: about the need already given."""
 
-    def name(self) -> str:
-        return "action_follow_up"
+    action_name = "action_follow_up"
 
-    @never_silent
-    async def run(self, dispatcher, tracker, domain):
+    def act(self, dispatcher, tracker):
         o = KNOWLEDGE.orientation()
         need = r.need_from_key(o, tracker.get_slot("besoin"))
         if need is None:
             send(dispatcher, [r.ask_need_reply()])
             return []
-        intent = tracker.latest_message.get("intent", {}).get("name")
+        intent = _intent(tracker)
         answer = o.orient(need, _commune(o, tracker), _profile(tracker), current_time())
         send(dispatcher, r.follow_up_replies(answer, "when" if intent == "ask_when" else "where"))
         return []
 
 
-class ActionOpeningHours(Action):
-    def name(self) -> str:
-        return "action_opening_hours"
+class ActionOpeningHours(RepereAction):
+    action_name = "action_opening_hours"
 
-    @never_silent
-    async def run(self, dispatcher, tracker, domain):
+    def act(self, dispatcher, tracker):
         o = KNOWLEDGE.orientation()
         organisme = next(tracker.get_latest_entity_values("organisme"), None)
         send(dispatcher, r.opening_hours_replies(o, _commune(o, tracker), organisme, current_time()))
         return []
 
 
-class ActionHumanContact(Action):
-    def name(self) -> str:
-        return "action_human_contact"
+class ActionHumanContact(RepereAction):
+    action_name = "action_human_contact"
 
-    @never_silent
-    async def run(self, dispatcher, tracker, domain):
+    def act(self, dispatcher, tracker):
         o = KNOWLEDGE.orientation()
         commune = _commune(o, tracker)
         send(dispatcher, r.human_contact_replies(o, commune, current_time()))
@@ -216,14 +226,12 @@ class ActionHumanContact(Action):
         return []
 
 
-class ActionEmergency(Action):
+class ActionEmergency(RepereAction):
     """Needs no knowledge DB: the emergency numbers are given even if everything else is down."""
 
-    def name(self) -> str:
-        return "action_emergency"
+    action_name = "action_emergency"
 
-    @never_silent
-    async def run(self, dispatcher, tracker, domain):
+    def act(self, dispatcher, tracker):
         send(dispatcher, [r.Reply(emergency_text(tracker.latest_message.get("text") or ""))])
         return []
 
@@ -249,12 +257,10 @@ def not_understood(dispatcher: CollectingDispatcher, tracker: Tracker) -> list:
     return [SlotSet("incompris", True)]
 
 
-class ActionNotUnderstood(Action):
-    def name(self) -> str:
-        return "action_not_understood"
+class ActionNotUnderstood(RepereAction):
+    action_name = "action_not_understood"
 
-    @never_silent
-    async def run(self, dispatcher, tracker, domain):
+    def act(self, dispatcher, tracker):
         if tracker.get_slot("besoin") and next(tracker.get_latest_entity_values("commune"), None):
-            return await ActionOrient().run(dispatcher, tracker, domain)  # unsure words, but a clear commune
+            return ActionOrient().act(dispatcher, tracker)  # unsure words, but a clear commune
         return not_understood(dispatcher, tracker)
