@@ -97,16 +97,14 @@ def check(dossier: str, as_json: bool, regles: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def load(dossier: str, url: str | None, as_json: bool) -> None:
     try:
-        k = load_directory(dossier)
+        n = db.check_and_save(dossier, db.engine_for(url))
     except KnowledgeInvalid as invalid:
         payload = {"charge": False, "erreurs": [{"fichier": e.file, "ligne": e.line, "message": e.message} for e in invalid.errors]}
         text = "\n".join(map(str, invalid.errors)) + "\n\nChargement refusé : la base garde les connaissances précédentes."
         _out(as_json, payload, text)
         sys.exit(1)
-    try:
-        n = db.save(k, db.engine_for(url), str(Path(dossier).resolve()))
-    except Exception as error:  # noqa: BLE001 - any DB failure: the transaction rolled back
-        _fail(as_json, f"écriture en base impossible ({type(error).__name__}) : la base garde les connaissances précédentes")
+    except db.DatabaseUnavailable as error:
+        _fail(as_json, str(error))
     _out(as_json, {"charge": True, "entrees": n, "base": db.database_url(url)}, f"{n} entrées chargées dans {db.database_url(url)}.")
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.pool import NullPool
 
 from bot.knowledge import schema as s
-from bot.knowledge.loader import Knowledge
+from bot.knowledge.loader import Knowledge, load_directory
 
 DEFAULT_URL = "sqlite:///var/repere.db"
 _MODELS = {
@@ -94,6 +94,20 @@ def save(knowledge: Knowledge, engine: Engine, source: str) -> int:
         session.execute(delete(Entree))
         session.add_all(Entree(chargement_id=load.id, **row) for row in rows)
     return len(rows)
+
+
+def check_and_save(directory: str | Path, engine: Engine) -> int:
+    """`repere load` and the console's reload: check every file, then replace the DB's knowledge.
+
+    Raises KnowledgeInvalid (nothing written) or DatabaseUnavailable (rolled back): either
+    way the previous knowledge keeps serving.
+    """
+    knowledge = load_directory(directory)
+    try:
+        return save(knowledge, engine, str(Path(directory).resolve()))
+    except SQLAlchemyError as error:
+        raise DatabaseUnavailable(f"écriture en base impossible ({type(error).__name__}) : "
+                                  "la base garde les connaissances précédentes") from None
 
 
 def read(engine: Engine) -> Knowledge:

@@ -20,7 +20,7 @@ from bot import activity, db
 from bot.console import exports
 from bot.console.settings import Settings
 from bot.health import health
-from bot.knowledge.loader import KnowledgeInvalid, load_directory
+from bot.knowledge.loader import KnowledgeInvalid
 from bot.live import LiveKnowledge, current_time
 from bot.orientation import THEME_LABELS, Need, Orientation, Profile
 from bot.schedule import MOIS_FR, PARIS, format_day, format_hour
@@ -213,8 +213,8 @@ def month_of(text: str) -> tuple[int, int]:
 def reload_from_files(directory: Path, live: LiveKnowledge) -> dict:
     """Check, then load in one transaction; a refused load leaves the previous knowledge serving."""
     try:
-        knowledge = load_directory(directory)
+        return {"ok": True, "entrees": db.check_and_save(directory, live.engine)}
     except KnowledgeInvalid as invalid:
         return {"ok": False, "erreurs": [str(e) for e in invalid.errors]}
-    count = db.save(knowledge, live.engine, str(Path(directory).resolve()))
-    return {"ok": True, "entrees": count}
+    except db.DatabaseUnavailable as error:
+        return {"ok": False, "erreurs": [str(error)]}
