@@ -29,8 +29,9 @@ def payload(intent: str, **entities: str) -> str:
     return f"/{intent}" + (json.dumps(entities, ensure_ascii=False) if entities else "")
 
 
-NEXT_STEPS = [("C'est où ?", "/ask_where"), ("C'est quand ?", "/ask_when"),
-              ("Parler à quelqu'un", "/ask_human"), ("Autre démarche", "/affirm")]
+HUMAN = ("Parler à quelqu'un", "/ask_human")
+OTHER_NEED = ("Autre démarche", "/affirm")
+NEXT_STEPS = [("C'est où ?", "/ask_where"), ("C'est quand ?", "/ask_when"), HUMAN, OTHER_NEED]
 
 
 # ------------------------------------------------------------------ the conversation's state
@@ -138,7 +139,7 @@ def answer_replies(answer: Answer) -> list[Reply]:
         replies.append(Reply("\n".join(f"Je n'ai pas cette information : {m}." for m in missing) + "\n" + contact_text(answer.contact)))
     buttons = list(NEXT_STEPS)
     if answer.need.kind == "organisme" and answer.demarches:
-        buttons = _demarche_buttons(answer) + [NEXT_STEPS[2]]
+        buttons = _demarche_buttons(answer) + [HUMAN]
     replies[-1].buttons = buttons
     return replies
 
@@ -160,8 +161,8 @@ def follow_up_replies(answer: Answer, question: str) -> list[Reply]:
         d = answer.demarche
         if d is not None and not d.lieu_utile:
             text = f"« {label} » se fait sans vous déplacer" + (f" : {d.en_ligne.url}" if d.en_ligne else ".")
-            return [Reply(text, NEXT_STEPS[2:])]
-        return [Reply(f"Je ne connais pas de permanence pour « {label} ». " + contact_text(answer.contact), NEXT_STEPS[2:])]
+            return [Reply(text, [HUMAN, OTHER_NEED])]
+        return [Reply(f"Je ne connais pas de permanence pour « {label} ». " + contact_text(answer.contact), [HUMAN, OTHER_NEED])]
     if question == "when":
         lines = [f"Prochaines dates pour « {label} » :"]
         for place in answer.places[:MAX_PLACES]:
@@ -249,7 +250,7 @@ def opening_hours_replies(orientation: Orientation, commune: Commune | None, org
     lines.append("Pour les permanences d'un organisme, dites par exemple « horaires de la CAF ».")
     return [Reply("\n".join(lines), [("Horaires de la CAF", payload("ask_opening_hours", organisme="caf")),
                                       ("Horaires de la CPAM", payload("ask_opening_hours", organisme="assurance-maladie")),
-                                      NEXT_STEPS[2]])]
+                                      HUMAN])]
 
 
 def not_understood_replies(twice: bool, orientation: Orientation | None, commune: Commune | None, now: datetime) -> list[Reply]:
