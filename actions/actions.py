@@ -22,7 +22,7 @@ from bot.db import DatabaseUnavailable
 from bot.emergency import emergency_text
 from bot.knowledge.schema import THEMES
 from bot.live import LiveKnowledge, current_time
-from bot.orientation import Need, Orientation
+from bot.orientation import Need, Orientation, only_names_a_commune
 from bot.privacy import contains_personal_number
 
 log = logging.getLogger(__name__)
@@ -103,7 +103,9 @@ class ActionIdentifyNeed(RepereAction):
         text = tracker.latest_message.get("text") or ""
         demarche = next(tracker.get_latest_entity_values("demarche"), None)
         organisme = next(tracker.get_latest_entity_values("organisme"), None)
-        if demarche in o.k.demarches:
+        if _only_a_commune(tracker):  # « et à Yvré-le-Pôlin ? » read as a theme: keep the need
+            need = r.need_from_key(o, tracker.get_slot("besoin"))
+        elif demarche in o.k.demarches:
             need = Need("demarche", demarche, o.k.demarches[demarche].titre)
         elif intent.startswith(THEME_PREFIX) and intent.removeprefix(THEME_PREFIX) in THEMES:
             need = o.find_need_in_theme(text, intent.removeprefix(THEME_PREFIX))
@@ -112,6 +114,15 @@ class ActionIdentifyNeed(RepereAction):
         else:
             need = o.find_need(text) or r.need_from_key(o, tracker.get_slot("besoin"))
         return [SlotSet("besoin", r.need_key(need) if need else None), SlotSet("commune_essais", 0), SlotSet("commune_choix", None)]
+
+
+def _only_a_commune(tracker: Tracker) -> bool:
+    text = tracker.latest_message.get("text") or ""
+    for entity in tracker.latest_message.get("entities") or []:
+        if entity.get("entity") == "commune":
+            said = text[entity["start"]:entity["end"]] if "start" in entity else str(entity.get("value", ""))
+            return only_names_a_commune(text, said)
+    return False
 
 
 class ValidateCommuneForm(FormValidationAction):

@@ -51,6 +51,13 @@ def test_a_theme_message_is_narrowed_to_the_demarche_it_names():
     assert slots["besoin"] == "demarche:carte-vitale"
 
 
+def test_a_message_naming_only_a_commune_keeps_the_need_whatever_theme_the_nlu_guessed():
+    t = tracker("et à Yvré-le-Pôlin ?", "theme_sante", [("commune", "Yvré-le-Pôlin")], {"besoin": "organisme:caf"})
+    assert run(a.ActionIdentifyNeed(), t)[1]["besoin"] == "organisme:caf"
+    t = tracker("ma carte vitale à Mayet", "theme_sante", [("commune", "Mayet")], {"besoin": "organisme:caf"})
+    assert run(a.ActionIdentifyNeed(), t)[1]["besoin"] == "demarche:carte-vitale"
+
+
 def test_explicit_catalogue_words_win_over_a_neighbouring_theme():
     _, slots = run(a.ActionIdentifyNeed(), tracker("j'ai droit aux apl ?", "theme_caf"))
     assert slots["besoin"] == "demarche:aide-logement"
