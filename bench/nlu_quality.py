@@ -1,4 +1,4 @@
-"""Benchmark: NLU quality on the held-out file and by 5-fold cross-validation.
+"""Benchmark: NLU quality on the two held-out files and by 5-fold cross-validation.
 
 Runs the engine's own `rasa test nlu` (the trained model on the two held-out files, then
 5-fold cross-validation on data/nlu) and writes bench/results/nlu_quality.json: accuracy,
