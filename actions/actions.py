@@ -103,7 +103,7 @@ class ActionIdentifyNeed(RepereAction):
         text = tracker.latest_message.get("text") or ""
         demarche = next(tracker.get_latest_entity_values("demarche"), None)
         organisme = next(tracker.get_latest_entity_values("organisme"), None)
-        if _only_a_commune(tracker):  # « et à Yvré-le-Pôlin ? » read as a theme: keep the need
+        if _names_only_a_commune(tracker):  # « et à Yvré-le-Pôlin ? » read as a theme: keep the need
             need = r.need_from_key(o, tracker.get_slot("besoin"))
         elif demarche in o.k.demarches:
             need = Need("demarche", demarche, o.k.demarches[demarche].titre)
@@ -116,7 +116,8 @@ class ActionIdentifyNeed(RepereAction):
         return [SlotSet("besoin", r.need_key(need) if need else None), SlotSet("commune_essais", 0), SlotSet("commune_choix", None)]
 
 
-def _only_a_commune(tracker: Tracker) -> bool:
+def _names_only_a_commune(tracker: Tracker) -> bool:
+    """« et à Yvré-le-Pôlin ? »: a commune follow-up, whatever intent the NLU guessed."""
     text = tracker.latest_message.get("text") or ""
     for entity in tracker.latest_message.get("entities") or []:
         if entity.get("entity") == "commune":
@@ -272,6 +273,6 @@ class ActionNotUnderstood(RepereAction):
     action_name = "action_not_understood"
 
     def act(self, dispatcher, tracker):
-        if tracker.get_slot("besoin") and next(tracker.get_latest_entity_values("commune"), None):
-            return ActionOrient().act(dispatcher, tracker)  # unsure words, but a clear commune
+        if _names_only_a_commune(tracker):
+            return ActionOrient().act(dispatcher, tracker)
         return not_understood(dispatcher, tracker)

@@ -213,6 +213,16 @@ def test_two_misunderstandings_in_a_row_give_the_france_services_contact():
     assert "France Services du Lude" in texts(second) and "39 39" in texts(second)
 
 
+def test_an_unsure_message_naming_only_a_commune_is_answered_for_the_current_need():
+    unsure = tracker("et à Yvré-le-Pôlin ?", "nlu_fallback", [("commune", "Yvré-le-Pôlin")],
+                     {"besoin": "demarche:carte-identite", "commune": "Yvré-le-Pôlin"})  # Rasa fills the slot from the entity
+    messages, slots = run(a.ActionNotUnderstood(), unsure)
+    assert slots["commune"] == "Yvré-le-Pôlin" and "jeudi 3 décembre 2026, 14h-17h" in texts(messages)
+    other_words = tracker("zorglub flip à Mayet", "nlu_fallback", [("commune", "Mayet")], {"besoin": "demarche:carte-identite"})
+    messages, slots = run(a.ActionNotUnderstood(), other_words)
+    assert "Je n'ai pas bien compris" in texts(messages) and slots == {"incompris": True}
+
+
 def test_gibberish_taken_for_a_commune_counts_as_not_understood():
     messages, slots = run(a.ActionOrient(), tracker("qsdkjh", "inform_commune", slots={"besoin": "demarche:rsa"}))
     assert "Je n'ai pas bien compris" in texts(messages) and slots == {"incompris": True}
