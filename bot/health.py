@@ -51,12 +51,12 @@ def health(directory: Path, knowledge: Knowledge, now: datetime) -> Health:
     for kind in ("organismes", "demarches", "lieux", "permanences", "territoires"):
         for key, entry in knowledge.entries(kind).items():
             file, line = knowledge.origins.get((kind, key), ("", 0))
-            item = Entry(kind, key, _label(entry), file, line)
+            label = _label(entry)
             if entry.a_confirmer:
-                report.to_confirm.append(Entry(kind, key, item.label, file, line,
-                                               entry.a_confirmer if isinstance(entry.a_confirmer, str) else "donnée d'exemple"))
+                detail = entry.a_confirmer if isinstance(entry.a_confirmer, str) else "donnée d'exemple"
+                report.to_confirm.append(Entry(kind, key, label, file, line, detail))
             if now.date() - entry.verifie_le > STALE_AFTER:
-                report.stale.append(Entry(kind, key, item.label, file, line, f"vérifié le {entry.verifie_le:%d/%m/%Y}"))
+                report.stale.append(Entry(kind, key, label, file, line, f"vérifié le {entry.verifie_le:%d/%m/%Y}"))
     for key, perm in knowledge.permanences.items():
         if not orientation.schedule_of(perm).slots_between(now, now + HORIZON):
             file, line = knowledge.origins.get(("permanences", key), ("", 0))
