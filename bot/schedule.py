@@ -10,13 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
-from opening_hours import OpeningHours, ParserError, State
+from opening_hours import OpeningHours, State
 
-from bot.knowledge.schema import Fermeture, Horaires, parse_time_range
-
-PARIS = ZoneInfo("Europe/Paris")
+from bot.knowledge.hours import PARIS, parse_time_range  # noqa: F401 - PARIS is re-exported
+from bot.knowledge.schema import Fermeture, Horaires
 _OSM_DAYS = {"lundi": "Mo", "mardi": "Tu", "mercredi": "We", "jeudi": "Th", "vendredi": "Fr", "samedi": "Sa", "dimanche": "Su"}
 _OSM_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _FAR_FUTURE = date(2099, 12, 31)
@@ -57,8 +55,8 @@ def _quote(note: str) -> str:
     return '"' + note.replace('"', "'") + '"'
 
 
-def compile_horaires(horaires: Horaires, extra_closures: list[Fermeture] | tuple = ()) -> str:
-    """The OSM `opening_hours` string equivalent to the French fields.
+def compile_horaires(horaires: Horaires, extra_closures: list[Fermeture] | tuple = ()) -> str | None:
+    """The OSM `opening_hours` string equivalent to the French fields; None for a text alone.
 
     Rules are joined with the additional-rule separator `,` so that two rules on the same
     day add up; holidays, closures, cancelled and extra sessions follow as overriding rules,
@@ -67,6 +65,8 @@ def compile_horaires(horaires: Horaires, extra_closures: list[Fermeture] | tuple
     validity = ""
     if horaires.du or horaires.au:
         validity = f"{_osm_date(horaires.du or _FAR_PAST)}-{_osm_date(horaires.au or _FAR_FUTURE)}: "
+    if not (horaires.regles or horaires.opening_hours):
+        return None  # known only as a text: no date is ever computed from it
     note = f" {_quote(horaires.note)}" if horaires.note else ""
     if horaires.opening_hours:
         parts = [f"{validity}{horaires.opening_hours}" if validity else horaires.opening_hours]
@@ -77,7 +77,8 @@ def compile_horaires(horaires: Horaires, extra_closures: list[Fermeture] | tuple
                 _OSM_DAYS[j] + (f"[{','.join(str(r) for r in regle.rangs)}]" if regle.rangs else "") for j in regle.jours
             )
             week = {"toutes": "", "paires": "week 2-52/2 ", "impaires": "week 1-53/2 "}[regle.semaines]
-            rules.append(f"{validity}{week}{days} {_osm_hours(regle.heures)}{note}")
+            rule_note = f" {_quote(regle.note)}" if regle.note else note
+            rules.append(f"{validity}{week}{days} {_osm_hours(regle.heures)}{rule_note}")
         parts = [", ".join(rules)]
     if horaires.jours_feries == "fermé":
         parts.append("PH off")
@@ -91,37 +92,34 @@ def compile_horaires(horaires: Horaires, extra_closures: list[Fermeture] | tuple
     return "; ".join(parts)
 
 
-def check_opening_hours(expression: str) -> None:
-    """Raise ValueError (French) when an OSM expression does not parse."""
-    try:
-        OpeningHours(expression, timezone=PARIS, country="FR")
-    except (ParserError, SyntaxError, ValueError) as error:
-        first = str(error).strip().splitlines()
-        detail = next((line.strip(" =") for line in first if line.strip().startswith("= expected")), "")
-        raise ValueError(
-            f"règle opening_hours « {expression} » illisible"
-            + (f" ({detail.replace('= ', '')})" if detail else "")
-            + " : voir https://wiki.openstreetmap.org/wiki/Key:opening_hours"
-        ) from None
-
-
 @lru_cache(maxsize=4096)
 def _parsed(expression: str) -> OpeningHours:
     return OpeningHours(expression, timezone=PARIS, country="FR")
 
 
 class Schedule:
-    """A compiled schedule. Instants without a timezone are taken as Europe/Paris."""
+    """A compiled schedule. Instants without a timezone are taken as Europe/Paris.
 
-    def __init__(self, expression: str):
+    A schedule known only as a text (expression None) has no slot at all.
+    """
+
+    def __init__(self, expression: str | None, text: str | None = None):
         self.expression = expression
-        self._oh = _parsed(expression)
+        self.text = text
+        self._oh = _parsed(expression) if expression else None
 
     @classmethod
     def from_horaires(cls, horaires: Horaires, extra_closures: list[Fermeture] | tuple = ()) -> "Schedule":
-        return cls(compile_horaires(horaires, tuple(extra_closures)))
+        return cls(compile_horaires(horaires, tuple(extra_closures)), horaires.texte)
+
+    @property
+    def computable(self) -> bool:
+        """Whether dates can be computed (False for a schedule known only as a text)."""
+        return self._oh is not None
 
     def slots_between(self, start: datetime, end: datetime) -> list[Slot]:
+        if self._oh is None:
+            return []
         start, end = _aware(start), _aware(end)
         slots: list[Slot] = []
         for begin, finish, state, comment in self._oh.intervals(start, end):
@@ -136,6 +134,8 @@ class Schedule:
 
     def next_slots(self, after: datetime, count: int = 3, horizon_days: int = 400) -> list[Slot]:
         """The next `count` sessions that have not ended at `after` (a running one counts)."""
+        if self._oh is None:
+            return []
         after = _aware(after)
         window_start = after.replace(hour=0, minute=0, second=0, microsecond=0)
         limit = after + timedelta(days=horizon_days)

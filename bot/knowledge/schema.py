@@ -11,6 +11,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from bot.knowledge.hours import check_opening_hours, parse_time_range
+
 THEMES = (
     "retraite",
     "ants",
@@ -22,11 +24,11 @@ THEMES = (
     "justice",
     "social",
     "numerique",
+    "citoyennete",
 )
 
 JOURS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 
-_TIME_RANGE = re.compile(r"^\s*(\d{1,2})[h:](\d{2})?\s*-\s*(\d{1,2})[h:](\d{2})?\s*$")
 _PHONE = re.compile(r"^(\d{4}|\d{2} \d{2}|0\d( \d{2}){4}|0 ?\d{3} \d{3} \d{3})$")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
@@ -39,38 +41,46 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-def parse_time_range(text: str) -> tuple[str, str]:
-    """'14h-17h', '9h30-12h', '14:00-17:00' -> ('14:00', '17:00'); ValueError in French."""
-    m = _TIME_RANGE.match(str(text))
-    if not m:
-        raise ValueError(f"plage horaire « {text} » illisible : écrivez par exemple « 14h-17h » ou « 9h30-12h00 »")
-    h1, m1, h2, m2 = int(m[1]), int(m[2] or 0), int(m[3]), int(m[4] or 0)
-    if not (0 <= h1 <= 23 and 0 <= h2 <= 24 and m1 < 60 and m2 < 60):
-        raise ValueError(f"plage horaire « {text} » : heure impossible")
-    if (h1, m1) >= (h2, m2):
-        raise ValueError(f"plage horaire « {text} » : la fin doit être après le début")
-    return f"{h1:02d}:{m1:02d}", f"{h2:02d}:{m2:02d}"
+A_CONFIRMER = "a_confirmer"
 
 
 class Provenance(Strict):
-    source: str = Field(min_length=3, description="d'où vient l'information (URL ou document)")
-    verifie_le: date = Field(description="date de la dernière vérification, AAAA-MM-JJ")
+    source: str = Field(min_length=3, description="d'où vient l'information (URL, fiche, document) et sa version")
+    verifie_le: date | Literal["a_confirmer"] = Field(
+        description="date de la version de la source avec laquelle l'entrée a été comparée (AAAA-MM-JJ), "
+                    "ou « a_confirmer » si elle n'a jamais été vérifiée",
+    )
     a_confirmer: bool | str = Field(
         default=False,
-        description="donnée d'exemple à confirmer : true, ou ce qui reste à confirmer",
+        description="ce qui reste à confirmer (texte), ou true : l'entrée est affichée « à confirmer »",
     )
 
     @field_validator("verifie_le")
     @classmethod
-    def _not_in_future(cls, value: date) -> date:
-        if value > date.today():
+    def _not_in_future(cls, value: date | str) -> date | str:
+        if isinstance(value, date) and value > date.today():
             raise ValueError(f"la date de vérification {value.isoformat()} est dans le futur")
         return value
+
+    def verified_on(self) -> date | None:
+        """The date of the source version compared, or None when never verified."""
+        return self.verifie_le if isinstance(self.verifie_le, date) else None
+
+    def to_confirm(self) -> str | None:
+        """Why this entry must be shown « à confirmer », or None when it is sourced and verified."""
+        if isinstance(self.a_confirmer, str) and self.a_confirmer:
+            return self.a_confirmer
+        if self.a_confirmer:
+            return "donnée non vérifiée"
+        if self.verified_on() is None:
+            return "jamais vérifiée auprès de sa source"
+        return None
 
 
 class Telephone(Strict):
     numero: str = Field(description="numéro tel qu'on le compose : « 3230 », « 02 43 00 00 00 »")
     note: str | None = Field(default=None, description="coût, horaires de la ligne")
+    a_confirmer: bool = Field(default=False, description="vrai si le numéro n'a pas été vérifié dans une source officielle")
 
     @field_validator("numero")
     @classmethod
@@ -128,6 +138,7 @@ class Regle(Strict):
     rangs: list[Literal[1, 2, 3, 4, 5, -1]] | None = Field(
         default=None, description="rang du jour dans le mois : [1, 3] pour « 1er et 3e mardi », -1 pour le dernier"
     )
+    note: str | None = Field(default=None, description="note propre à cette règle, par exemple « sur rendez-vous »")
 
     @field_validator("heures")
     @classmethod
@@ -144,10 +155,18 @@ class Regle(Strict):
 
 
 class Horaires(Strict):
-    """A schedule in simple French fields, or a raw OSM opening_hours string."""
+    """A schedule in simple French fields, a raw OSM opening_hours string, or only a text.
+
+    A text alone (« le mercredi de 9h à 12h, une semaine sur deux », week unknown) yields no
+    date: the assistant shows it as is, to be confirmed, and never computes a slot from it.
+    """
 
     regles: list[Regle] | None = Field(default=None, description="règles récurrentes")
     opening_hours: str | None = Field(default=None, description="règle OpenStreetMap brute, à la place de « regles »")
+    texte: str | None = Field(
+        default=None,
+        description="horaires connus seulement en texte (semaine ou heure inconnue) : aucune date n'est calculée",
+    )
     du: date | None = Field(default=None, description="début de validité")
     au: date | None = Field(default=None, description="fin de validité")
     jours_feries: Literal["fermé", "ouvert"] = "fermé"
@@ -158,8 +177,10 @@ class Horaires(Strict):
 
     @model_validator(mode="after")
     def _one_form(self) -> "Horaires":
-        if bool(self.regles) == bool(self.opening_hours):
+        if self.regles and self.opening_hours:
             raise ValueError("horaires : donnez soit « regles », soit « opening_hours » (l'un des deux, pas les deux)")
+        if not (self.regles or self.opening_hours or self.texte):
+            raise ValueError("horaires : donnez « regles », « opening_hours » ou, si les dates sont inconnues, « texte »")
         if self.du and self.au and self.au < self.du:
             raise ValueError(f"horaires : la fin de validité ({self.au}) est avant le début ({self.du})")
         return self
@@ -168,8 +189,6 @@ class Horaires(Strict):
     @classmethod
     def _osm(cls, value: str | None) -> str | None:
         if value is not None:
-            from bot.schedule import check_opening_hours  # local import: schedule imports this module
-
             check_opening_hours(value)
         return value
 
@@ -184,6 +203,9 @@ class Organisme(Provenance):
     alias: list[str] = Field(default_factory=list, description="autres noms, y compris les anciens (« Pôle emploi »)")
     themes: list[Literal[THEMES]] = Field(min_length=1)  # type: ignore[valid-type]
     partenaire: Literal["national", "local"] = Field(description="partenaire national ou local de France Services")
+    partenaire_source: str | None = Field(
+        default=None, description="d'où vient le statut de partenaire national (texte, « à confirmer » si non vérifié)"
+    )
     missions: str
     telephone: Telephone | None = None
     site: str | None = None
@@ -225,6 +247,10 @@ class Demarche(Provenance):
     id: Identifiant
     theme: Literal[THEMES]  # type: ignore[valid-type]
     titre: str
+    fiche: str | None = Field(
+        default=None, pattern=r"^[FNR]\d+$",
+        description="fiche service-public.fr « Vos droits et démarches » de référence (F1234)",
+    )
     mots: list[str] = Field(min_length=1, description="les mots des usagers, y compris les anciens noms")
     organismes: list[Identifiant] = Field(min_length=1, description="qui s'en occupe, dans le cas général")
     conditions: list[Condition] = Field(default_factory=list)
