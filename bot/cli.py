@@ -78,11 +78,12 @@ def check(dossier: str, as_json: bool, regles: bool) -> None:
         _out(as_json, payload, text)
         sys.exit(1)
     counts = {kind: len(k.entries(kind)) for kind in k.KINDS}
-    rules = {f"lieu {i}": compile_horaires(l.horaires) for i, l in k.lieux.items() if l.horaires}
+    rules = {f"lieu {i}": compile_horaires(l.horaires) or f"texte seulement : {l.horaires.texte}" for i, l in k.lieux.items() if l.horaires}
     for pid, perm in k.permanences.items():
         lieu = k.lieux[perm.lieu]
-        rules[f"permanence {pid}"] = compile_horaires(perm.horaires, lieu.horaires.fermetures if lieu.horaires else [])
-    to_confirm = sorted(f"{kind} {key}" for kind in k.KINDS if kind != "communes" for key, e in k.entries(kind).items() if e.a_confirmer)
+        rules[f"permanence {pid}"] = (compile_horaires(perm.horaires, lieu.horaires.fermetures if lieu.horaires else [])
+                                      or f"texte seulement : {perm.horaires.texte}")
+    to_confirm = sorted(f"{kind} {key}" for kind in k.KINDS if kind != "communes" for key, e in k.entries(kind).items() if e.to_confirm())
     text = "Connaissances valides : " + ", ".join(f"{n} {kind}" for kind, n in counts.items()) + "."
     if to_confirm:
         text += f"\n{len(to_confirm)} entrée(s) à confirmer : " + ", ".join(to_confirm)
@@ -150,7 +151,7 @@ def planning(lieu: str | None, organisme: str | None, start: datetime, end: date
     rows = Orientation(k).planning(first, last, lieu, organisme)
     payload = [
         {"debut": s.debut.isoformat(), "fin": s.fin.isoformat(), "permanence": p.id, "organisme": p.organisme, "lieu": p.lieu,
-         "acces": p.acces, "note": s.note or None, "a_confirmer": p.a_confirmer or None}
+         "acces": p.acces, "note": s.note or None, "a_confirmer": p.to_confirm()}
         for s, p in rows
     ]
     lines = [f"{len(rows)} séance(s) du {format_day(start.date())} au {format_day(end.date())}"]

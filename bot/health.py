@@ -52,13 +52,15 @@ def health(directory: Path, knowledge: Knowledge, now: datetime) -> Health:
         for key, entry in knowledge.entries(kind).items():
             file, line = knowledge.origins.get((kind, key), ("", 0))
             label = _label(entry)
-            if entry.a_confirmer:
-                detail = entry.a_confirmer if isinstance(entry.a_confirmer, str) else "donnée d'exemple"
+            detail = entry.to_confirm()
+            if detail:
                 report.to_confirm.append(Entry(kind, key, label, file, line, detail))
-            if now.date() - entry.verifie_le > STALE_AFTER:
-                report.stale.append(Entry(kind, key, label, file, line, f"vérifié le {entry.verifie_le:%d/%m/%Y}"))
+            verified = entry.verified_on()
+            if verified is not None and now.date() - verified > STALE_AFTER:
+                report.stale.append(Entry(kind, key, label, file, line, f"vérifié le {verified:%d/%m/%Y}"))
     for key, perm in knowledge.permanences.items():
-        if not orientation.schedule_of(perm).slots_between(now, now + HORIZON):
+        schedule = orientation.schedule_of(perm)
+        if schedule.computable and not schedule.slots_between(now, now + HORIZON):
             file, line = knowledge.origins.get(("permanences", key), ("", 0))
             label = f"{knowledge.organismes[perm.organisme].nom} — {knowledge.lieux[perm.lieu].nom}"
             report.no_slot.append(Entry("permanences", key, label, file, line, "aucune séance dans les 60 prochains jours"))

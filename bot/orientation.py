@@ -20,7 +20,7 @@ from bot.schedule import PARIS, Schedule, Slot
 
 THEME_LABELS = {
     "retraite": "retraite",
-    "ants": "papiers d'identité et véhicule (ANTS)",
+    "ants": "papiers d'identité, séjour et véhicule",
     "sante": "santé",
     "logement": "logement",
     "emploi": "emploi",
@@ -29,9 +29,11 @@ THEME_LABELS = {
     "justice": "justice et accès au droit",
     "social": "aide sociale",
     "numerique": "aide au numérique",
+    "citoyennete": "état civil, élections et Pacs (mairie)",
 }
 FALLBACK_PHONE = ("39 39", "Allô Service Public")
 MAX_QUERY = 300  # characters of a need that are read: a pasted page must not stall the matcher
+MIN_FUZZY = 5  # shorter catalogue words (ARE, RSA, APL) are matched exactly, never approximately
 
 
 def normalize(text: str) -> str:
@@ -75,6 +77,12 @@ class PermanenceSlots:
     permanence: Permanence
     organisme: Organisme
     slots: list[Slot]
+
+    @property
+    def text(self) -> str | None:
+        """The schedule as its administrators wrote it, when no date can be computed from it."""
+        horaires = self.permanence.horaires
+        return horaires.texte if not (horaires.regles or horaires.opening_hours) else None
 
 
 @dataclass
@@ -141,9 +149,10 @@ class Orientation:
         contained = _named_in(query, self._phrases, 4) + _named_in(query, self._exact_other.items(), 3)
         if contained:
             return max(contained, key=lambda item: item[0])[1]  # the most specific words win
-        best = process.extractOne(query, [p for p, _ in self._phrases], scorer=fuzz.WRatio, score_cutoff=86)
+        fuzzy = [(p, need) for p, need in self._phrases if len(p) >= MIN_FUZZY]  # "are" must not match "réparer"
+        best = process.extractOne(query, [p for p, _ in fuzzy], scorer=fuzz.WRatio, score_cutoff=86)
         if best:
-            return self._phrases[best[2]][1]
+            return fuzzy[best[2]][1]
         other = process.extractOne(query, list(self._exact_other), scorer=fuzz.ratio, score_cutoff=85)
         return self._exact_other[other[0]] if other else None
 
@@ -245,8 +254,11 @@ class Orientation:
             return answer
         helped = answer.demarche is None or answer.demarche.aide_france_services
         answer.places = self._places(ids, themes, helped, commune, now, count)
-        if not any(p.permanences for p in answer.places):
-            names = ", ".join(o.sigle or o.nom for o in answer.organismes)
+        partners = [o for o in answer.organismes if o.id != "france-services"]
+        held = {ps.organisme.id for p in answer.places for ps in p.permanences}
+        online = answer.demarche is not None and answer.demarche.en_ligne is not None
+        if partners and not held & {o.id for o in partners} and not online:
+            names = ", ".join(o.sigle or o.nom for o in partners)
             answer.missing.append(f"aucune permanence connue de {names} sur le territoire : adressez-vous à votre France Services")
         return answer
 

@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 from bot.knowledge.schema import Lieu, Organisme, Provenance
-from bot.orientation import FALLBACK_PHONE, Answer, Place
+from bot.orientation import FALLBACK_PHONE, Answer, PermanenceSlots, Place
 from bot.schedule import Slot
 
 TO_CONFIRM = "à confirmer"
 
 
 def confirm_flag(entry: Provenance) -> str:
-    if not entry.a_confirmer:
-        return ""
-    detail = entry.a_confirmer if isinstance(entry.a_confirmer, str) else "donnée d'exemple"
-    return f" ({TO_CONFIRM} : {detail})"
+    """' (à confirmer : …)' for an entry that is not sourced and verified, else ''."""
+    detail = entry.to_confirm()
+    return f" ({TO_CONFIRM} : {detail})" if detail else ""
 
 
 def organisme_contact(o: Organisme) -> str:
     parts = []
     if o.telephone:
-        parts.append(f"tél. {o.telephone.numero}" + (f" ({o.telephone.note})" if o.telephone.note else ""))
+        notes = [n for n in (o.telephone.note, f"numéro {TO_CONFIRM}" if o.telephone.a_confirmer else None) if n]
+        parts.append(f"tél. {o.telephone.numero}" + (f" ({', '.join(notes)})" if notes else ""))
     if o.site:
         parts.append(o.site)
     return ", ".join(parts) if parts else "coordonnées non renseignées"
@@ -29,6 +29,15 @@ def lieu_line(lieu: Lieu, commune: str | None) -> str:
     where = ", ".join(x for x in (lieu.adresse, commune) if x) or "adresse non renseignée"
     phone = f", tél. {lieu.telephone.numero}" if lieu.telephone else ""
     return f"{lieu.nom} — {where}{phone}"
+
+
+def session_lines(ps: PermanenceSlots, count: int = 3) -> list[str]:
+    """The next sessions of a permanence, or its schedule text when no date can be computed."""
+    if ps.slots:
+        return [slot.label() + (f" ({slot.note})" if slot.note else "") for slot in ps.slots[:count]]
+    if ps.text:
+        return [f"{ps.text} (dates {TO_CONFIRM} auprès de la France Services)"]
+    return ["aucune séance prévue dans l'année"]
 
 
 def slot_dict(slot: Slot) -> dict:
@@ -46,7 +55,7 @@ def place_dict(place: Place) -> dict:
         "telephone": lieu.telephone.numero if lieu.telephone else None,
         "raison": place.reason or None,
         "distance_km": place.distance_km,
-        "a_confirmer": lieu.a_confirmer or None,
+        "a_confirmer": lieu.to_confirm(),
         "ouverture": [slot_dict(s) for s in place.opening],
         "permanences": [
             {
@@ -55,8 +64,9 @@ def place_dict(place: Place) -> dict:
                 "organisme_nom": ps.organisme.nom,
                 "acces": ps.permanence.acces,
                 "reservation": ps.permanence.reservation,
-                "a_confirmer": ps.permanence.a_confirmer or None,
+                "a_confirmer": ps.permanence.to_confirm(),
                 "prochaines_seances": [slot_dict(s) for s in ps.slots],
+                "horaires_texte": ps.text,
             }
             for ps in place.permanences
         ],
@@ -71,7 +81,7 @@ def answer_dict(answer: Answer) -> dict:
         "demarche": None if d is None else {
             "id": d.id, "titre": d.titre, "theme": d.theme, "information": d.information, "pieces": d.pieces,
             "en_ligne": d.en_ligne.model_dump() if d.en_ligne else None, "cout": d.cout,
-            "source": d.source, "verifie_le": d.verifie_le.isoformat(), "a_confirmer": d.a_confirmer or None,
+            "source": d.source, "fiche": d.fiche, "verifie_le": str(d.verifie_le), "a_confirmer": d.to_confirm(),
         },
         "demarches": [{"id": x.id, "titre": x.titre} for x in answer.demarches],
         "organismes": [
@@ -112,13 +122,10 @@ def answer_text(answer: Answer) -> str:
         lines.append(f"  ▸ {head}" + (f" ({extra})" if extra else "") + confirm_flag(place.lieu))
         if place.opening:
             lines.append("    Accueil France Services, aide à la démarche" + confirm_flag(place.lieu))
-            lines += [f"      - {slot.label()}" for slot in place.opening]
+            lines += [f"      - {slot.label()}" + (f" ({slot.note})" if slot.note else "") for slot in place.opening]
         for ps in place.permanences:
             lines.append(f"    {ps.organisme.sigle or ps.organisme.nom}, {ps.permanence.acces}{confirm_flag(ps.permanence)}")
-            if ps.slots:
-                lines += [f"      - {slot.label()}" + (f" ({slot.note})" if slot.note else "") for slot in ps.slots]
-            else:
-                lines.append("      - aucune séance prévue dans l'année")
+            lines += [f"      - {line}" for line in session_lines(ps, len(ps.slots) or 1)]
             if ps.permanence.reservation:
                 lines.append(f"      Rendez-vous : {ps.permanence.reservation}")
     for item in answer.missing:

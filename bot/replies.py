@@ -14,7 +14,7 @@ from datetime import datetime
 
 from bot.knowledge.schema import THEMES, Commune
 from bot.orientation import FALLBACK_PHONE, THEME_LABELS, Answer, Need, Orientation, Place, Profile
-from bot.render import confirm_flag, contact_text, lieu_line, organisme_contact
+from bot.render import confirm_flag, contact_text, lieu_line, organisme_contact, session_lines
 
 MAX_PLACES = 2  # places shown in one answer: more is a list nobody reads on a phone
 
@@ -81,15 +81,12 @@ def _slots_lines(place: Place) -> list[str]:
     for ps in place.permanences:
         name = ps.organisme.sigle or ps.organisme.nom
         lines.append(f"  {name}, {ps.permanence.acces}{confirm_flag(ps.permanence)} :")
-        if ps.slots:
-            lines += [f"  - {slot.label()}" + (f" ({slot.note})" if slot.note else "") for slot in ps.slots[:3]]
-        else:
-            lines.append("  - aucune séance prévue dans l'année")
+        lines += [f"  - {line}" for line in session_lines(ps)]
         if ps.permanence.reservation:
             lines.append(f"  Rendez-vous : {ps.permanence.reservation}")
     if place.opening:
-        lines.append("  Accueil France Services (aide à la démarche), sans rendez-vous :")
-        lines += [f"  - {slot.label()}" for slot in place.opening[:2]]
+        lines.append("  Accueil France Services (aide à la démarche) :")
+        lines += [f"  - {slot.label()}" + (f" ({slot.note})" if slot.note else "") for slot in place.opening[:2]]
     return lines
 
 
@@ -168,8 +165,8 @@ def follow_up_replies(answer: Answer, question: str) -> list[Reply]:
         for place in answer.places[:MAX_PLACES]:
             lines.append(f"▸ {place.lieu.nom}{confirm_flag(place.lieu)} :")
             for ps in place.permanences:
-                dates = " ; ".join(slot.label() for slot in ps.slots[:3]) or "aucune date prévue"
-                lines.append(f"  {ps.organisme.sigle or ps.organisme.nom} ({ps.permanence.acces}) : {dates}")
+                dates = " ; ".join(session_lines(ps))
+                lines.append(f"  {ps.organisme.sigle or ps.organisme.nom} ({ps.permanence.acces}){confirm_flag(ps.permanence)} : {dates}")
             if place.opening:
                 lines.append("  Accueil France Services : " + " ; ".join(slot.label() for slot in place.opening[:2]))
     else:

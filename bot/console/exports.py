@@ -36,8 +36,8 @@ def planning_ics(k: Knowledge, rows: list[tuple[Slot, Permanence]], title: str) 
         event.add("dtstamp", slot.debut)
         event.add("location", ", ".join(x for x in (lieu, k.lieux[perm.lieu].adresse, commune) if x))
         details = [perm.acces] + ([f"Rendez-vous : {perm.reservation}"] if perm.reservation else [])
-        if perm.a_confirmer:
-            details.append("À confirmer : " + (perm.a_confirmer if isinstance(perm.a_confirmer, str) else "donnée d'exemple"))
+        if detail := perm.to_confirm():
+            details.append("À confirmer : " + detail)
         event.add("description", "\n".join(details))
         cal.add_component(event)
     cal.add_missing_timezones()
@@ -51,7 +51,7 @@ def planning_csv(k: Knowledge, rows: list[tuple[Slot, Permanence]]) -> str:
     for slot, perm in rows:
         lieu, commune = _where(k, perm)
         writer.writerow([f"{slot.debut:%Y-%m-%d}", f"{slot.debut:%H:%M}", f"{slot.fin:%H:%M}", k.organismes[perm.organisme].nom,
-                         lieu, commune, perm.acces, perm.reservation or "", "oui" if perm.a_confirmer else "non"])
+                         lieu, commune, perm.acces, perm.reservation or "", "oui" if perm.to_confirm() else "non"])
     return out.getvalue()
 
 
