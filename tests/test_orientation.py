@@ -8,37 +8,44 @@ from bot.orientation import Profile, only_names_a_commune
 from conftest import NOW
 
 # One need per theme, as a citizen or an agent would type it, with the organisme expected
-# first and the date of the next session that must be offered for a citizen of Mayet.
+# first. A resident of Mayet is sent to the France Services permanence held in Mayet, whatever
+# the partner (ANCT list, 2024): its next session is Thursday 26 November 2026 (even week).
 THEMES = [
-    ("demande de retraite", "retraite-demande", "assurance-retraite", "mairie-mayet", date(2026, 11, 26)),
-    ("carte grise", "carte-grise", "ants", "mairie-mayet", date(2026, 11, 26)),
-    ("carte vitale", "carte-vitale", "assurance-maladie", "fs-le-lude", date(2026, 11, 23)),
-    ("APL", "aide-logement", "caf", "mairie-mayet", date(2026, 11, 26)),
-    ("pole emploi", "france-travail", "france-travail", "fs-le-lude", date(2026, 12, 4)),
-    ("RSA", "rsa", "caf", "fs-le-lude", date(2026, 12, 1)),
-    ("impots", "dgfip", "dgfip", "mairie-mayet", date(2026, 11, 26)),
-    ("conciliateur", "conciliation", "conciliateur-justice", "mairie-mayet", date(2026, 11, 26)),
-    ("aide d'urgence", "aide-urgence", "ccas", "fs-le-lude", date(2026, 11, 26)),
-    ("démarche en ligne", "aide-numerique", "france-services", "mairie-mayet", date(2026, 11, 26)),
+    ("demande de retraite", "retraite-demande", "assurance-retraite"),
+    ("carte grise", "carte-grise", "ants"),
+    ("carte vitale", "carte-vitale", "assurance-maladie"),
+    ("APL", "aide-logement", "caf"),
+    ("pole emploi", "france-travail", "france-travail"),
+    ("RSA", "rsa", "caf"),
+    ("impots", "dgfip", "dgfip"),
+    ("conciliateur", "conciliation", "conciliateur-justice"),
+    ("aide d'urgence", "aide-urgence", "ccas"),
+    ("démarche en ligne", "aide-numerique", "france-services"),
+    ("acte de naissance", "etat-civil", "mairie"),
 ]
 
 
-@pytest.mark.parametrize("text,need_key,organisme,lieu,first", THEMES, ids=[t[0] for t in THEMES])
-def test_every_theme_gets_organisme_place_and_real_next_date(orientation, text, need_key, organisme, lieu, first):
+@pytest.mark.parametrize("text,need_key,organisme", THEMES, ids=[t[0] for t in THEMES])
+def test_every_theme_sends_a_mayet_resident_to_the_mayet_permanence(orientation, text, need_key, organisme):
     mayet = orientation.find_commune("Mayet").communes[0]
     answer = orientation.orient(text, mayet, now=NOW)
     assert answer.need.key == need_key
     assert answer.organismes[0].id == organisme
-    assert answer.places, answer.missing
-    assert answer.places[0].lieu.id == lieu
-    first_slots = [ps.slots[0].debut.date() for ps in answer.places[0].permanences if ps.slots]
-    assert min(first_slots) == first
-    assert answer.contact.lieu.id == "fs-le-lude"
+    if answer.demarche is not None and not answer.demarche.lieu_utile:
+        assert answer.places == []  # done from home: no place to send anyone to
+        return
+    first = answer.places[0]
+    assert first.lieu.id == "mairie-mayet" and first.reason == "dans votre commune"
+    assert first.permanences[0].organisme.id == "france-services"
+    assert first.permanences[0].slots[0].debut.date() == date(2026, 11, 26)
+    assert answer.contact.lieu.id == "fs-le-lude" and answer.contact.lieu.telephone.numero == "02 85 29 07 11"
 
 
 def test_every_theme_of_the_catalogue_is_reachable(orientation, knowledge):
     themes = {d.theme for d in knowledge.demarches.values()}
-    assert themes == {"retraite", "ants", "sante", "logement", "emploi", "caf", "impots", "justice", "social", "numerique"}
+    assert themes == {"retraite", "ants", "sante", "logement", "emploi", "caf", "impots", "justice", "social", "numerique",
+                      "citoyennete"}
+    assert len(knowledge.demarches) >= 70
     for d in knowledge.demarches.values():
         assert orientation.find_need(d.titre).key == d.id
 
@@ -54,8 +61,8 @@ def test_mayet_permanence_follows_the_seed_rule(orientation):
 
 def test_agricultural_scheme_sends_to_msa(orientation):
     general = orientation.orient("demande de retraite", "Le Lude", now=NOW)
-    assert [o.id for o in general.organismes] == ["assurance-retraite"]
     assert any("MSA" in note for note in general.notes)  # the condition is said when unknown
+    assert [o.id for o in general.organismes] == ["assurance-retraite", "agirc-arrco"]
     farmer = orientation.orient("demande de retraite", "Le Lude", Profile(regime_agricole=True), now=NOW)
     assert [o.id for o in farmer.organismes] == ["msa"]
     not_farmer = orientation.orient("demande de retraite", "Le Lude", Profile(regime_agricole=False), now=NOW)
@@ -94,11 +101,11 @@ def test_unknown_need_says_so_and_gives_the_contact(orientation):
 
 
 def test_no_permanence_is_said_missing_not_invented(orientation):
-    answer = orientation.orient("handicap", "Mayet", now=NOW)  # MDPH holds no permanence here
-    assert [p.lieu.id for p in answer.places] == ["fs-le-lude"]  # the France Services helps with the form
-    assert answer.places[0].permanences == [] and answer.places[0].opening
+    answer = orientation.orient("handicap", "Pontvallain", now=NOW)  # MDPH holds no permanence here
+    assert answer.places[0].lieu.id == "fs-le-lude"  # the France Services helps with the form
+    assert answer.places[0].reason == "votre France Services" and answer.places[0].opening
+    assert all(ps.organisme.id == "france-services" for p in answer.places for ps in p.permanences)
     assert answer.missing == ["aucune permanence connue de MDPH sur le territoire : adressez-vous à votre France Services"]
-    assert answer.contact.lieu.id == "fs-le-lude"
     online_only = orientation.orient("carte européenne", "Mayet", now=NOW)
     assert online_only.places == [] and online_only.demarche.en_ligne is not None
 
@@ -110,19 +117,24 @@ def test_theme_and_organisme_needs(orientation):
     assert caf.need.kind == "organisme" and caf.places[0].permanences[0].organisme.id == "caf"
 
 
-def test_the_france_services_opening_hours_are_offered_when_it_helps(orientation):
+def test_the_france_services_opening_hours_are_the_anct_ones(orientation):
     answer = orientation.orient("demande de retraite", "Le Lude", now=NOW)
     home = answer.places[0]
     assert home.lieu.id == "fs-le-lude" and home.reason == "dans votre commune"
-    assert home.opening[0].debut == NOW.replace(hour=9)  # open this Monday morning
-    assert [p.lieu.id for p in answer.places[1:]] == ["mairie-mayet", "mairie-yvre-le-polin"]
+    assert [(s.debut.hour, s.debut.minute, s.fin.hour, s.fin.minute, s.note) for s in home.opening] == [
+        (9, 0, 12, 30, ""), (9, 0, 12, 30, "sur rendez-vous"), (14, 0, 17, 30, "")]  # Monday; Tuesday morning by appointment
+    assert [p.lieu.id for p in answer.places[1:3]] == ["mairie-mayet", "mairie-yvre-le-polin"]
 
 
-def test_conciliator_at_le_lude_is_listed_after_the_commune(orientation):
-    answer = orientation.orient("conciliateur", "Mayet", now=NOW)
-    lude = next(p for p in answer.places if p.lieu.id == "fs-le-lude")
-    assert lude.reason == "votre France Services"
-    assert [s.debut.date() for s in lude.permanences[0].slots][:2] == [date(2026, 12, 7), date(2027, 1, 4)]
+def test_a_permanence_known_only_as_a_text_gets_no_invented_date(orientation):
+    answer = orientation.orient("démarche en ligne", "Mansigné", now=NOW)
+    place = answer.places[0]
+    assert place.lieu.id == "permanence-mansigne" and place.reason == "dans votre commune"
+    ps = place.permanences[0]
+    assert ps.slots == [] and ps.text == "le mercredi de 9h à 12h, une semaine sur deux"
+    partner = orientation.orient("conciliateur", "Le Lude", now=NOW).places[0]
+    conciliator = next(ps for ps in partner.permanences if ps.organisme.id == "conciliateur-justice")
+    assert conciliator.slots == [] and conciliator.permanence.to_confirm().startswith("permanence citée en 2018")
 
 
 def test_planning_of_a_place(orientation):
