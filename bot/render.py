@@ -112,7 +112,7 @@ def answer_text(answer: Answer) -> str:
             lines.append("Démarches : " + " ; ".join(x.titre for x in answer.demarches) + ".")
     if answer.organismes:
         lines.append("Qui s'en occupe :")
-        lines += [f"  • {o.nom} — {organisme_contact(o)}" for o in answer.organismes]
+        lines += [f"  • {o.nom} — {organisme_contact(o)}{confirm_flag(o)}" for o in answer.organismes]
     lines += [f"À savoir : {note}" for note in answer.notes]
     if answer.places:
         lines.append("Où et quand :")

@@ -102,7 +102,7 @@ def _where_when(answer: Answer) -> Reply | None:
 def _who(answer: Answer) -> Reply | None:
     if not answer.organismes:
         return None
-    lines = ["Qui s'en occupe :"] + [f"• {o.nom} : {organisme_contact(o)}" for o in answer.organismes]
+    lines = ["Qui s'en occupe :"] + [f"• {o.nom} : {organisme_contact(o)}{confirm_flag(o)}" for o in answer.organismes]
     return Reply("\n".join(lines))
 
 

@@ -88,7 +88,7 @@ def test_the_next_caf_permanence_near_mayet_with_how_to_book(console):
     status, _, page = console().get("/", organisme="caf", commune="Mayet", jour="2026-11-23")
     assert status == 200
     assert "Caisse d'allocations familiales (CAF) — Mayet" in page
-    assert "jours non connus" in page and "dates à confirmer" in page and "rendez-vous au 3230" in page
+    assert "jours non connus" in page and "dates à confirmer" in page and "rendez-vous dans votre espace caf.fr" in page
     assert "décembre 2026" not in page.split("Caisse d'allocations familiales (CAF) — Mayet")[1].split("Mairie de Mayet")[0]
 
 
