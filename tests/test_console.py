@@ -134,6 +134,12 @@ def test_the_partners_directory_gives_old_names_phones_and_permanences(console):
     page = console().get("/partenaires")[2]
     assert "France Travail" in page and "3949" in page and "Pôle emploi" in page
     assert "France Services du Lude" in page
+    national = page.split("partenaire local")[0]  # national partners come first
+    founders = ["France Travail", "Caisse d'allocations familiales", "Assurance Maladie", "Assurance retraite",
+                "Mutualité sociale agricole", "Finances publiques", "ANTS", "Ministère de la Justice", "La Poste"]
+    assert all(f"{name}" in national for name in founders)
+    assert "Chèque énergie" in national and "Urssaf" in national and "France Rénov'" in national
+    assert "Partenaire national : à confirmer" in page  # those added after 2020: no official text here
 
 
 # ---------------------------------------------------------------- access

@@ -43,7 +43,7 @@ def test_the_lookup_works_without_javascript(browser, console):
     page.get_by_label("ou organisme").select_option("caf")
     page.get_by_role("button", name="Chercher").click()
     text = page.locator("main").inner_text()
-    assert "Caisse d'allocations familiales (CAF) — Mayet" in text and "rendez-vous au 3230" in text
+    assert "Caisse d'allocations familiales (CAF) — Mayet" in text and "rendez-vous dans votre espace caf.fr" in text
     context.close()
 
 

@@ -56,7 +56,7 @@ def test_need_then_shared_postal_code_then_choice_gives_the_organisme_and_real_n
     when = chat.say("et c'est quand ?")
     assert "Prochaines dates pour « Carte d'identité »" in text(when) and "jeudi 10 décembre 2026" in text(when)
     caf = chat.say("et pour la CAF ?")
-    assert "Caisse d'allocations familiales" in text(caf) and "mardi 1er décembre 2026, 9h-12h" in text(caf)
+    assert "Caisse d'allocations familiales" in text(caf) and "jeudi 26 novembre 2026, 14h-17h" in text(caf)  # at Mayet
     for follow_up in ("et a Yvré-le-Pôlin ?", "et à Yvré-le-Pôlin ?"):  # the NLU reads the second as a theme
         elsewhere = chat.say(follow_up)
         assert "à Yvré-le-Pôlin" in text(elsewhere) and "Caisse d'allocations familiales" in text(elsewhere), follow_up
@@ -65,7 +65,7 @@ def test_need_then_shared_postal_code_then_choice_gives_the_organisme_and_real_n
 def test_the_commune_in_the_first_message_skips_the_question_and_old_names_are_understood(assistant):
     answer = Conversation(assistant).say("inscription pole emploi a Chenu")
     assert "France Travail" in text(answer) and "Dans quelle commune" not in text(answer)
-    assert "vendredi 4 décembre 2026, 9h-12h" in text(answer)  # Fridays of odd ISO weeks (example data): week 49
+    assert "le lundi de 9h à 12h, une fois par mois (dates à confirmer" in text(answer)  # Chenu: ANCT list, no date
 
 
 def test_a_misspelt_theme_with_a_profile_fact(assistant):
@@ -75,12 +75,49 @@ def test_a_misspelt_theme_with_a_profile_fact(assistant):
     assert "Mission Locale" in text(young)
 
 
+# One plain request per démarche added with the sourced knowledge: each is reachable in one message.
+NEW_DEMARCHES = {
+    "allocation-rentree-scolaire": "allocation de rentrée scolaire pour ma fille",
+    "declaration-trimestrielle": "je dois faire ma déclaration trimestrielle",
+    "aah": "je voudrais demander l'AAH",
+    "aspa": "le minimum vieillesse pour mon père",
+    "retraite-complementaire": "ma retraite complémentaire Agirc-Arrco",
+    "retraite-age-trimestres": "à quel âge je peux partir, il me faut combien de trimestres",
+    "pension-invalidite": "demander une pension d'invalidité",
+    "allocation-chomage": "toucher l'allocation chômage",
+    "micro-entrepreneur": "je veux devenir auto-entrepreneur",
+    "cesu-particulier-employeur": "déclarer ma femme de ménage avec le cesu",
+    "permis-points": "combien de points il me reste sur mon permis",
+    "amende": "payer une amende de stationnement",
+    "titre-sejour": "renouveler mon titre de séjour",
+    "casier-judiciaire": "il me faut un extrait de casier judiciaire",
+    "defenseur-droits": "saisir le défenseur des droits",
+    "etat-civil": "demander un acte de naissance",
+    "listes-electorales": "m'inscrire sur les listes électorales",
+    "procuration": "faire une procuration pour voter",
+    "pacs": "on veut se pacser",
+    "delai-paiement-impots": "un délai de paiement pour mes impôts",
+    "logement-social": "faire une demande de logement social",
+    "cheque-energie": "je n'ai pas reçu mon chèque énergie",
+    "surendettement": "déposer un dossier de surendettement",
+    "deces-proche": "les démarches après un décès",
+    "changement-adresse": "déclarer mon changement d'adresse en ligne",
+}
+
+
+@pytest.mark.parametrize("demarche", sorted(NEW_DEMARCHES))
+def test_every_new_demarche_is_reachable_in_one_message(assistant, knowledge, demarche):
+    title = knowledge.demarches[demarche].titre
+    first = text(Conversation(assistant).say(NEW_DEMARCHES[demarche] + " à Mayet"))
+    assert title in first, first[:300]
+
+
 def test_two_misunderstandings_give_the_human_contact(assistant):
     chat = Conversation(assistant)
     first = chat.say("zorglub flip flap")
     assert "pas bien compris" in text(first)
     second = chat.say("zorglub flip flap")
-    assert "France Services du Lude" in text(second) and "39 39" in text(second)
+    assert "France Services du Lude" in text(second) and "02 85 29 07 11" in text(second)
 
 
 def test_distress_gets_the_emergency_number_first(assistant):
