@@ -1,4 +1,4 @@
-"""Rasa actions: thin adapters between the tracker and bot/ (the orientation core).
+"""Rasa actions: thin adapters between the tracker and bot/ (understanding, conversation, orientation).
 
 Each action reads the conversation's slots, asks bot/ for the replies and sends them. If
 anything fails (knowledge DB unreachable, a bug), the citizen still gets an answer with
@@ -9,26 +9,35 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 from abc import ABCMeta, abstractmethod
-from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot import activity
+from bot import conversation as c
 from bot import replies as r
 from bot.db import DatabaseUnavailable
 from bot.emergency import emergency_text
-from bot.knowledge.schema import THEMES
 from bot.live import LiveKnowledge, current_time
-from bot.orientation import Need, Orientation, only_names_a_commune
 from bot.privacy import contains_personal_number
 
 log = logging.getLogger(__name__)
 KNOWLEDGE = LiveKnowledge()
-MAX_COMMUNE_TRIES = 2
-THEME_PREFIX = "theme_"
+SLOTS = ("besoin", "commune", "age", "regime", "choix", "commune_choix", "incompris")
+
+
+def _warm() -> None:
+    """Load the sentence encoder and fit the résolveur before the first citizen waits for it."""
+    try:
+        KNOWLEDGE.orientation().resolver.warm()
+    except Exception:  # noqa: BLE001 - the first request will say what is wrong
+        log.warning("résolveur non préparé au démarrage", exc_info=True)
+
+
+threading.Thread(target=_warm, daemon=True, name="repere-warm").start()
 
 
 def send(dispatcher: CollectingDispatcher, replies: list[r.Reply]) -> None:
@@ -73,131 +82,51 @@ class RepereAction(Action, metaclass=ABCMeta):
         """The events to return to Rasa; replies go through the dispatcher."""
 
 
-def _intent(tracker: Tracker) -> str:
-    return tracker.latest_message.get("intent", {}).get("name") or ""
+def state_of(tracker: Tracker) -> c.State:
+    return c.State(besoin=tracker.get_slot("besoin"), commune=tracker.get_slot("commune"), age=tracker.get_slot("age"),
+                   regime=tracker.get_slot("regime"), choix=tuple(tracker.get_slot("choix") or ()),
+                   commune_choix=tuple(tracker.get_slot("commune_choix") or ()), incompris=bool(tracker.get_slot("incompris")))
 
 
-def _commune(o: Orientation, tracker: Tracker):
-    """The conversation's commune (a canonical name once validated): no fuzzy search needed."""
-    name = tracker.get_slot("commune")
-    found = o.find_commune(name).communes if name else []
-    return found[0] if len(found) == 1 else None
+def turn_of(tracker: Tracker) -> c.Turn:
+    message = tracker.latest_message
+    intent = message.get("intent") or {}
+    return c.Turn(text=message.get("text") or "", intent=intent.get("name") or "", confidence=float(intent.get("confidence") or 0),
+                  demarche=next(tracker.get_latest_entity_values("demarche"), None),
+                  organisme=next(tracker.get_latest_entity_values("organisme"), None),
+                  commune=next(tracker.get_latest_entity_values("commune"), None))
 
 
-def _record(event: activity.Event) -> None:
-    activity.record(KNOWLEDGE.engine, event)  # anonymous: never the text, never the conversation
+def slot_events(before: c.State, after: c.State) -> list:
+    return [SlotSet(name, list(getattr(after, name)) if isinstance(getattr(after, name), tuple) else getattr(after, name))
+            for name in SLOTS if getattr(before, name) != getattr(after, name)]
 
 
-def _profile(tracker: Tracker):
-    return r.profile_from(tracker.get_slot("age"), tracker.get_slot("regime"))
-
-
-class ActionIdentifyNeed(RepereAction):
-    """A theme intent (or « et pour la CAF ? ») -> the need, kept in the `besoin` slot."""
-
-    action_name = "action_identify_need"
-
-    def act(self, dispatcher, tracker):
-        o = KNOWLEDGE.orientation()
-        intent = _intent(tracker)
-        text = tracker.latest_message.get("text") or ""
-        demarche = next(tracker.get_latest_entity_values("demarche"), None)
-        organisme = next(tracker.get_latest_entity_values("organisme"), None)
-        if _names_only_a_commune(tracker):  # « et à Yvré-le-Pôlin ? » read as a theme: keep the need
-            need = r.need_from_key(o, tracker.get_slot("besoin"))
-        elif demarche in o.k.demarches:
-            need = Need("demarche", demarche, o.k.demarches[demarche].titre)
-        elif intent.startswith(THEME_PREFIX) and intent.removeprefix(THEME_PREFIX) in THEMES:
-            need = o.find_need_in_theme(text, intent.removeprefix(THEME_PREFIX))
-        elif organisme in o.k.organismes:
-            need = Need("organisme", organisme, o.k.organismes[organisme].nom)
-        else:
-            need = o.find_need(text) or r.need_from_key(o, tracker.get_slot("besoin"))
-        return [SlotSet("besoin", r.need_key(need) if need else None), SlotSet("commune_essais", 0), SlotSet("commune_choix", None)]
-
-
-def _names_only_a_commune(tracker: Tracker) -> bool:
-    """« et à Yvré-le-Pôlin ? »: a commune follow-up, whatever intent the NLU guessed."""
-    text = tracker.latest_message.get("text") or ""
-    for entity in tracker.latest_message.get("entities") or []:
-        if entity.get("entity") == "commune":
-            said = text[entity["start"]:entity["end"]] if "start" in entity else str(entity.get("value", ""))
-            return only_names_a_commune(text, said)
-    return False
-
-
-class ValidateCommuneForm(FormValidationAction):
-    """Asks for the commune only when the place matters; accepts a name or a postal code."""
-
-    def name(self) -> str:
-        return "validate_commune_form"
-
-    async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> list[str]:
-        try:
-            o = KNOWLEDGE.orientation()
-        except DatabaseUnavailable:
-            return []  # action_orient will say that the knowledge is unavailable
-        tries = tracker.get_slot("commune_essais") or 0
-        if not r.place_matters(o, r.need_from_key(o, tracker.get_slot("besoin"))) or tries >= MAX_COMMUNE_TRIES:
-            return []
-        return domain_slots
-
-    async def validate_commune(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
-        try:
-            o = KNOWLEDGE.orientation()
-        except DatabaseUnavailable:
-            return {"commune": value}
-        check = r.check_commune(o, str(value))
-        if check.commune is not None:
-            return {"commune": check.commune.nom, "commune_choix": None}
-        tries = (tracker.get_slot("commune_essais") or 0) + (1 if check.unknown else 0)
-        send(dispatcher, [check.problem] + ([r.Reply(r.unknown_commune_outside(o))] if tries >= MAX_COMMUNE_TRIES else []))
-        return {"commune": None, "commune_choix": check.choices or None, "commune_essais": tries}
-
-
-class ActionAskCommune(RepereAction):
-    action_name = "action_ask_commune"
-
-    def act(self, dispatcher, tracker):
-        send(dispatcher, [r.commune_question(tracker.get_slot("commune_choix"))])
-        return []
+def record(outcome: c.Outcome, commune_insee: str | None) -> None:
+    """Anonymous activity: never the text, never the conversation."""
+    answer = outcome.answer
+    need = answer.need if answer else None
+    activity.record(KNOWLEDGE.engine, activity.Event(
+        theme=answer.demarche.theme if answer and answer.demarche else need.key if need and need.kind == "theme" else None,
+        demarche=answer.demarche.id if answer and answer.demarche else None,
+        commune=commune_insee,
+        organisme=answer.organismes[0].id if answer and answer.organismes else None,
+        compris=outcome.understood, contact_humain=outcome.human_contact))
 
 
 class ActionOrient(RepereAction):
-    """The answer for the need, the commune and the profile known so far."""
+    """A need, a commune, a profile fact or an unsure message: understood and answered at once."""
 
     action_name = "action_orient"
 
     def act(self, dispatcher, tracker):
         o = KNOWLEDGE.orientation()
-        intent = _intent(tracker)
-        typed = tracker.get_slot("commune")
-        if intent == "inform_commune" and next(tracker.get_latest_entity_values("commune"), None) is None:
-            text = tracker.latest_message.get("text") or ""
-            if not o.find_commune(text).communes:
-                return not_understood(dispatcher, tracker)  # looked like a place name, but names none
-            typed = text
-        commune, events = None, []
-        if typed:
-            check = r.check_commune(o, typed)
-            if check.commune is None:
-                question = r.commune_question(check.choices) if check.choices else r.Reply(r.unknown_commune_outside(o))
-                send(dispatcher, [check.problem, question])
-                return [SlotSet("commune", None)]
-            commune = check.commune
-            events.append(SlotSet("commune", commune.nom))
-        need = r.need_from_key(o, tracker.get_slot("besoin"))
-        if need is None:
-            profile_given = tracker.get_slot("age") or tracker.get_slot("regime")
-            send(dispatcher, [r.ask_need_reply(f"C'est noté : {commune.nom}." if commune else "C'est noté." if profile_given else "")])
-            return events
-        answer = o.orient(need, commune, _profile(tracker), current_time())
-        send(dispatcher, r.theme_replies(answer) if need.kind == "theme" else r.answer_replies(answer))
-        _record(activity.Event(theme=answer.demarche.theme if answer.demarche else need.key if need.kind == "theme" else None,
-                               demarche=answer.demarche.id if answer.demarche else None,
-                               commune=commune.insee if commune else None,
-                               organisme=answer.organismes[0].id if answer.organismes else None))
-        return events + [SlotSet("commune_essais", 0), SlotSet("commune_choix", None)]
+        before = state_of(tracker)
+        outcome = c.respond(o, before, turn_of(tracker), current_time())
+        send(dispatcher, outcome.replies)
+        if outcome.answer is not None or not outcome.understood:
+            record(outcome, outcome.answer.commune.insee if outcome.answer and outcome.answer.commune else None)
+        return slot_events(before, outcome.state)
 
 
 class ActionFollowUp(RepereAction):
@@ -207,13 +136,18 @@ class ActionFollowUp(RepereAction):
 
     def act(self, dispatcher, tracker):
         o = KNOWLEDGE.orientation()
-        need = r.need_from_key(o, tracker.get_slot("besoin"))
+        state = state_of(tracker)
+        need = r.need_from_key(o, state.besoin)
         if need is None:
             send(dispatcher, [r.ask_need_reply()])
             return []
-        intent = _intent(tracker)
-        answer = o.orient(need, _commune(o, tracker), _profile(tracker), current_time())
-        send(dispatcher, r.follow_up_replies(answer, "when" if intent == "ask_when" else "where"))
+        intent = turn_of(tracker).intent
+        commune = c.commune_of(o, state)
+        answer = o.orient(need, commune, c.profile_of(state), current_time())
+        replies = r.follow_up_replies(answer, "when" if intent == "ask_when" else "where")
+        if commune is None and r.place_matters(o, need):
+            replies.append(r.commune_question(None, after_answer=True))
+        send(dispatcher, replies)
         return []
 
 
@@ -222,8 +156,10 @@ class ActionOpeningHours(RepereAction):
 
     def act(self, dispatcher, tracker):
         o = KNOWLEDGE.orientation()
-        organisme = next(tracker.get_latest_entity_values("organisme"), None)
-        send(dispatcher, r.opening_hours_replies(o, _commune(o, tracker), organisme, current_time()))
+        turn = turn_of(tracker)
+        named = o.resolver.organismes_named(turn.text)
+        organisme = turn.organisme if turn.organisme in o.k.organismes else (named[0] if named else None)
+        send(dispatcher, r.opening_hours_replies(o, c.commune_of(o, state_of(tracker)), organisme, current_time()))
         return []
 
 
@@ -232,10 +168,10 @@ class ActionHumanContact(RepereAction):
 
     def act(self, dispatcher, tracker):
         o = KNOWLEDGE.orientation()
-        commune = _commune(o, tracker)
+        commune = c.commune_of(o, state_of(tracker))
         send(dispatcher, r.human_contact_replies(o, commune, current_time()))
-        _record(activity.Event(commune=commune.insee if commune else None, contact_humain=True))
-        return []
+        activity.record(KNOWLEDGE.engine, activity.Event(commune=commune.insee if commune else None, contact_humain=True))
+        return [SlotSet("incompris", False)]
 
 
 class ActionEmergency(RepereAction):
@@ -248,31 +184,19 @@ class ActionEmergency(RepereAction):
         return []
 
 
-def misunderstood_last_turn(tracker: Tracker) -> bool:
-    """Whether the bot's previous turn was already a « je n'ai pas compris »."""
-    users = [i for i, e in enumerate(tracker.events) if e.get("event") == "user"]
-    if len(users) < 2:
-        return False
-    previous_turn = tracker.events[users[-2] + 1:users[-1]]
-    return any(e.get("event") == "slot" and e.get("name") == "incompris" and e.get("value") for e in previous_turn)
-
-
-def not_understood(dispatcher: CollectingDispatcher, tracker: Tracker) -> list:
-    """First time: ask to rephrase. Twice in a row: the human contact."""
-    try:
-        o = KNOWLEDGE.orientation()
-    except DatabaseUnavailable:
-        o = None
-    twice = misunderstood_last_turn(tracker)
-    send(dispatcher, r.not_understood_replies(twice, o, _commune(o, tracker) if o else None, current_time()))
-    _record(activity.Event(compris=False, contact_humain=twice))
-    return [SlotSet("incompris", True)]
-
-
 class ActionNotUnderstood(RepereAction):
+    """The NLU is unsure: the résolveur may still recognise a need or a commune; else, not understood."""
+
     action_name = "action_not_understood"
 
     def act(self, dispatcher, tracker):
-        if _names_only_a_commune(tracker):
-            return ActionOrient().act(dispatcher, tracker)
-        return not_understood(dispatcher, tracker)
+        try:
+            o = KNOWLEDGE.orientation()
+        except DatabaseUnavailable:
+            o = None
+        before = state_of(tracker)
+        outcome = c.respond(o, before, turn_of(tracker), current_time()) if o else c.not_understood(None, before, current_time())
+        send(dispatcher, outcome.replies)
+        if o is not None:
+            record(outcome, outcome.answer.commune.insee if outcome.answer and outcome.answer.commune else None)
+        return slot_events(before, outcome.state)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.orientation import normalize
+from bot.understanding.text import normalize
 
 
 @dataclass(frozen=True)

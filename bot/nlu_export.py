@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.knowledge.loader import Knowledge
-from bot.orientation import normalize
+from bot.understanding.text import normalize
 
 HEADER = "# Fichier généré par « repere nlu » depuis knowledge/ : ne pas modifier à la main.\n"
 

@@ -7,16 +7,15 @@ invents: what the knowledge does not hold is reported as missing.
 from __future__ import annotations
 
 import math
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
-
-from rapidfuzz import fuzz, process
 
 from bot.knowledge.loader import Knowledge
 from bot.knowledge.schema import THEMES, Commune, Demarche, Lieu, Organisme, Permanence
 from bot.schedule import PARIS, Schedule, Slot
+from bot.understanding.communes import CommuneFinder, CommuneMatch
+from bot.understanding.resolver import Candidate, Resolution, Resolver, resolver_for
+from bot.understanding.text import MAX_QUERY, normalize
 
 THEME_LABELS = {
     "retraite": "retraite",
@@ -32,17 +31,6 @@ THEME_LABELS = {
     "citoyennete": "état civil, élections et Pacs (mairie)",
 }
 FALLBACK_PHONE = ("39 39", "Allô Service Public")
-MAX_QUERY = 300  # characters of a need that are read: a pasted page must not stall the matcher
-MIN_FUZZY = 5  # shorter catalogue words (ARE, RSA, APL) are matched exactly, never approximately
-
-
-def normalize(text: str) -> str:
-    """Lower case, no accents, no punctuation: 'Yvré-le-Pôlin' -> 'yvre le polin'."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join("".join(ch if ch.isalnum() else " " for ch in plain).split())
-
-
 # Words that may surround a commune in a follow-up: « et à Mayet ? », « et du côté de Sarcé ».
 FOLLOW_UP_WORDS = frozenset("et a au aux pour sur du de des la le les l cote vers dans chez alors plutot si c est ca".split())
 
@@ -64,12 +52,6 @@ class Need:
     kind: str  # "demarche" | "theme" | "organisme"
     key: str
     label: str
-
-
-@dataclass
-class CommuneMatch:
-    communes: list[Commune]
-    how: str  # "nom" | "code postal" | "insee" | "approché"
 
 
 @dataclass
@@ -111,98 +93,47 @@ class Answer:
 class Orientation:
     """Answers from one loaded Knowledge. Index building happens once, here."""
 
-    def __init__(self, knowledge: Knowledge):
+    def __init__(self, knowledge: Knowledge, resolver: Resolver | None = None):
         self.k = knowledge
-        self._phrases: list[tuple[str, Need]] = []
-        for d in knowledge.demarches.values():
-            need = Need("demarche", d.id, d.titre)
-            for phrase in [d.titre, d.id.replace("-", " "), *d.mots]:
-                self._phrases.append((normalize(phrase), need))
-        self._exact_other: dict[str, Need] = {}
-        for o in knowledge.organismes.values():
-            need = Need("organisme", o.id, o.nom)
-            for phrase in [o.nom, o.sigle or "", o.id.replace("-", " "), *o.alias]:
-                if phrase:
-                    self._exact_other.setdefault(normalize(phrase), need)
-        for theme in THEMES:
-            need = Need("theme", theme, THEME_LABELS[theme])
-            self._exact_other.setdefault(normalize(theme), need)
-            self._exact_other.setdefault(normalize(THEME_LABELS[theme]), need)
-        self._communes_by_name: dict[str, list[Commune]] = {}
-        for c in knowledge.communes.values():
-            self._communes_by_name.setdefault(normalize(c.nom), []).append(c)
+        self.resolver = resolver or resolver_for(knowledge)
+        self.communes = CommuneFinder(knowledge.communes.values())
+        self._themes = {normalize(name): theme for theme in THEMES for name in (theme, THEME_LABELS[theme])}
 
-    # ------------------------------------------------------------ understanding
+    # ------------------------------------------------------------ understanding (bot.understanding)
 
-    def find_need(self, text: str) -> Need | None:
-        query = normalize(text[:MAX_QUERY])
-        if not query:
-            return None
-        if query in self.k.demarches or query.replace(" ", "-") in self.k.demarches:
-            d = self.k.demarches[query.replace(" ", "-")]
-            return Need("demarche", d.id, d.titre)
-        for phrase, need in self._phrases:
-            if phrase == query:
-                return need
-        if query in self._exact_other:
-            return self._exact_other[query]
-        contained = _named_in(query, self._phrases, 4) + _named_in(query, self._exact_other.items(), 3)
-        if contained:
-            return max(contained, key=lambda item: item[0])[1]  # the most specific words win
-        fuzzy = [(p, need) for p, need in self._phrases if len(p) >= MIN_FUZZY]  # "are" must not match "réparer"
-        best = process.extractOne(query, [p for p, _ in fuzzy], scorer=fuzz.WRatio, score_cutoff=86)
-        if best:
-            return fuzzy[best[2]][1]
-        other = process.extractOne(query, list(self._exact_other), scorer=fuzz.ratio, score_cutoff=85)
-        return self._exact_other[other[0]] if other else None
+    def need_of(self, candidate: Candidate) -> Need:
+        if candidate.kind == "organisme":
+            return Need("organisme", candidate.key, self.k.organismes[candidate.key].nom)
+        return Need("demarche", candidate.key, self.k.demarches[candidate.key].titre)
 
-    def find_need_in_theme(self, text: str, theme: str) -> Need:
-        """The démarche a message names, preferring the NLU's theme; else the theme itself.
+    def understand(self, text: str, theme: str | None = None, confidence: float = 0.0, strict: bool = False) -> Resolution:
+        return self.resolver.resolve(text, theme, confidence, strict)
 
-        Explicit words of the catalogue win over the theme ("APL" is housing even when the
-        classifier said CAF); a close spelling only counts inside the theme.
+    def find_need(self, text: str, theme: str | None = None, confidence: float = 0.0) -> Need | None:
+        """The démarche or organisme a message clearly asks for; a theme named alone; else None.
+
+        The agents' lookup and the CLI have no NLU prior: the résolveur is then strict.
         """
         query = normalize(text[:MAX_QUERY])
-        contained = _named_in(query, self._phrases, 3)
-        in_theme = [(n, need) for n, need in contained if self.k.demarches[need.key].theme == theme]
-        if in_theme or contained:
-            return max(in_theme or contained, key=lambda item: item[0])[1]  # the most specific words win
-        phrases = [(p, need) for p, need in self._phrases if self.k.demarches[need.key].theme == theme]
-        best = process.extractOne(query, [p for p, _ in phrases], scorer=fuzz.WRatio, score_cutoff=88) if query else None
-        if best:
-            return phrases[best[2]][1]
-        return Need("theme", theme, THEME_LABELS[theme])
+        if query.replace(" ", "-") in self.k.demarches:
+            d = self.k.demarches[query.replace(" ", "-")]
+            return Need("demarche", d.id, d.titre)
+        resolution = self.understand(text, theme, confidence, strict=theme is None)
+        if query in self._themes and not self.resolver.organismes_named(query) and not self.resolver.is_phrase(query):
+            theme_key = self._themes[query]
+            return Need("theme", theme_key, THEME_LABELS[theme_key])
+        if resolution.best:
+            return self.need_of(resolution.best)
+        if resolution.decision == "choix":
+            return self.need_of(resolution.candidates[0]) if theme is None else None
+        return None
 
     def find_commune(self, text: str) -> CommuneMatch:
-        """By name, postal code (may give several), INSEE code, a name or postal code inside a
-        sentence ("j'habite à Mayet"), or an approximate name."""
-        raw = text.strip()[:MAX_QUERY]
-        if raw.isdigit() and len(raw) == 5:
-            if raw in self.k.communes:
-                return CommuneMatch([self.k.communes[raw]], "insee")
-            return self._by_postcode(raw)
-        query = normalize(raw)
-        if query in self._communes_by_name:
-            return CommuneMatch(self._communes_by_name[query], "nom")
-        padded = f" {query} "
-        named = sorted((name for name in self._communes_by_name if f" {name} " in padded), key=len, reverse=True)
-        if named:
-            return CommuneMatch(self._communes_by_name[named[0]], "nom")
-        postcode = re.search(r"(?<!\d)\d{5}(?!\d)", raw)
-        if postcode:
-            return self._by_postcode(postcode.group())
-        close = process.extract(query, list(self._communes_by_name), scorer=fuzz.WRatio, score_cutoff=80, limit=3)
-        return CommuneMatch([c for name, _, _ in close for c in self._communes_by_name[name]], "approché")
-
-    def _by_postcode(self, code: str) -> CommuneMatch:
-        found = [c for c in self.k.communes.values() if code in c.codes_postaux]
-        return CommuneMatch(sorted(found, key=lambda c: c.nom), "code postal")
+        """By name (inside a sentence too), postal code (may give several), INSEE code, or approximate name."""
+        return self.communes.find(text)
 
     def closest_communes(self, text: str, limit: int = 4) -> list[Commune]:
-        """The communes whose names look most like `text`, however far: choices to offer."""
-        names = list(self._communes_by_name)
-        close = process.extract(normalize(text[:MAX_QUERY]), names, scorer=fuzz.WRatio, limit=limit)
-        return [self._communes_by_name[name][0] for name, _, _ in close]
+        return self.communes.closest(text, limit)
 
     def resolve_commune(self, text: str) -> tuple[Commune | None, str | None]:
         """One commune, or None and a French sentence saying why (ambiguous, unknown)."""
@@ -237,7 +168,7 @@ class Orientation:
         if need.kind == "demarche":
             d = self.k.demarches[need.key]
             answer.demarche, themes = d, {d.theme}
-            ids = self._organismes_for(d, profile, answer.notes)
+            ids = self.organismes_for(d, profile, answer.notes)
         elif need.kind == "organisme":
             ids = [need.key]
             themes = set(self.k.organismes[need.key].themes)
@@ -262,7 +193,9 @@ class Orientation:
             answer.missing.append(f"aucune permanence connue de {names} sur le territoire : adressez-vous à votre France Services")
         return answer
 
-    def _organismes_for(self, d: Demarche, profile: Profile, notes: list[str]) -> list[str]:
+    def organismes_for(self, d: Demarche, profile: Profile, notes: list[str] | None = None) -> list[str]:
+        """Who handles the démarche for this profile; `notes` collects the conditions that apply."""
+        notes = [] if notes is None else notes
         ids = list(d.organismes)
         for condition in d.conditions:
             facts = condition.si
@@ -366,12 +299,6 @@ class Orientation:
                 continue
             rows += [(slot, perm) for slot in self.schedule_of(perm).slots_between(start, end)]
         return sorted(rows, key=lambda row: (row[0].debut, row[1].id))
-
-
-def _named_in(query: str, phrases, min_length: int) -> list[tuple[int, Need]]:
-    """(length, need) of every catalogue phrase that appears as whole words in a normalized query."""
-    padded = f" {query} "
-    return [(len(p), need) for p, need in phrases if len(p) >= min_length and f" {p} " in padded]
 
 
 def _first(slots: list[Slot]) -> datetime:

@@ -124,11 +124,12 @@ def answer_replies(answer: Answer) -> list[Reply]:
         replies.append(who)
     if answer.notes:
         replies.append(Reply("\n".join(f"À savoir : {note}" for note in answer.notes)))
-    where_when = _where_when(answer)
+    where_when = _where_when(answer) if answer.commune else None  # without the commune, the question comes next
     if where_when:
         replies.append(where_when)
     elif d is not None and not d.lieu_utile:
-        replies.append(Reply("Cette démarche se fait sans vous déplacer. Si vous avez besoin d'aide, votre France Services vous accompagne."))
+        replies.append(Reply("Cette démarche se fait sans vous déplacer. Si vous avez besoin d'aide, votre France Services vous accompagne.\n"
+                             + contact_text(answer.contact)))
     if d is not None and d.en_ligne:
         replies.append(Reply(f"En ligne : {d.en_ligne.libelle}\n{d.en_ligne.url}"))
     missing = [m for m in answer.missing if not m.startswith("commune")]
@@ -183,10 +184,13 @@ def follow_up_replies(answer: Answer, question: str) -> list[Reply]:
 # ------------------------------------------------------------------ commune
 
 
-def commune_question(choices: list[str] | None) -> Reply:
+def commune_question(choices: list[str] | None, after_answer: bool = False) -> Reply:
     if choices:
         return Reply("Laquelle est votre commune ? Vous pouvez aussi écrire son nom ou son code postal.",
                      [(name, payload("inform_commune", commune=name)) for name in choices])
+    if after_answer:
+        return Reply("Pour vous dire où aller et les prochaines dates près de chez vous : dans quelle commune "
+                     "habitez-vous ? Écrivez son nom ou son code postal.")
     return Reply("Dans quelle commune habitez-vous ? Écrivez son nom ou son code postal.")
 
 
@@ -263,6 +267,12 @@ def not_understood_replies(twice: bool, orientation: Orientation | None, commune
 
 def ask_need_reply(before: str = "") -> Reply:
     return Reply(f"{before} Quelle est votre démarche ? Décrivez-la en quelques mots.".strip(), [("Voir les démarches", "/greet")])
+
+
+def out_of_scope_reply() -> Reply:
+    return Reply("Je ne peux pas vous aider pour cela : je vous oriente seulement dans vos démarches administratives "
+                 "(retraite, papiers, santé, CAF, emploi, logement, impôts, justice, aide sociale, internet, état civil).",
+                 [("Voir les démarches", "/greet"), HUMAN])
 
 
 def privacy_reply() -> Reply:

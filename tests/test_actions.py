@@ -13,8 +13,7 @@ from bot import activity, db
 from bot.live import LiveKnowledge
 
 NOW = "2026-11-23T10:00"  # Monday 23 November 2026, week 48 (even)
-DOMAIN = {"forms": {"commune_form": {"required_slots": ["commune"]}},
-          "slots": {name: {} for name in ("commune", "besoin", "commune_essais", "commune_choix", "incompris")}}
+DOMAIN = {"slots": {name: {} for name in a.SLOTS}}
 
 
 @pytest.fixture(autouse=True)
@@ -43,96 +42,58 @@ def texts(messages):
     return "\n".join(m["text"] for m in messages)
 
 
-# ---------------------------------------------------------------- the need
+# ---------------------------------------------------------------- the need, through the action
 
 
-def test_a_theme_message_is_narrowed_to_the_demarche_it_names():
-    _, slots = run(a.ActionIdentifyNeed(), tracker("ma carte vital est perdue", "theme_sante"))
+def test_a_theme_message_is_narrowed_to_the_demarche_it_names_and_answered_at_once():
+    messages, slots = run(a.ActionOrient(), tracker("ma carte vital est perdue", "theme_sante"))
     assert slots["besoin"] == "demarche:carte-vitale"
+    assert messages[0]["text"].startswith("Carte Vitale") and "dans quelle commune" in messages[-1]["text"]
 
 
 def test_a_message_naming_only_a_commune_keeps_the_need_whatever_theme_the_nlu_guessed():
     t = tracker("et à Yvré-le-Pôlin ?", "theme_sante", [("commune", "Yvré-le-Pôlin")], {"besoin": "organisme:caf"})
-    assert run(a.ActionIdentifyNeed(), t)[1]["besoin"] == "organisme:caf"
+    messages, slots = run(a.ActionOrient(), t)
+    assert "besoin" not in slots and slots["commune"] == "Yvré-le-Pôlin"
     t = tracker("ma carte vitale à Mayet", "theme_sante", [("commune", "Mayet")], {"besoin": "organisme:caf"})
-    assert run(a.ActionIdentifyNeed(), t)[1]["besoin"] == "demarche:carte-vitale"
-
-
-def test_explicit_catalogue_words_win_over_a_neighbouring_theme():
-    _, slots = run(a.ActionIdentifyNeed(), tracker("j'ai droit aux apl ?", "theme_caf"))
-    assert slots["besoin"] == "demarche:aide-logement"
+    assert run(a.ActionOrient(), t)[1]["besoin"] == "demarche:carte-vitale"
 
 
 def test_a_button_names_the_demarche_directly():
     t = tracker('/theme_retraite{"demarche":"retraite-reversion"}', "theme_retraite", [("demarche", "retraite-reversion")])
-    assert run(a.ActionIdentifyNeed(), t)[1]["besoin"] == "demarche:retraite-reversion"
+    assert run(a.ActionOrient(), t)[1]["besoin"] == "demarche:retraite-reversion"
 
 
-def test_an_old_organisme_name_resolved_by_the_synonym_gives_todays_organisme():
-    t = tracker("et pour pole emploi ?", "inform_organisme", [("organisme", "france-travail")])
-    assert run(a.ActionIdentifyNeed(), t)[1]["besoin"] == "organisme:france-travail"
+def test_an_old_organisme_name_gives_todays_organisme():
+    t = tracker("le numéro de pole emploi", "inform_organisme", [("organisme", "france-travail")])
+    assert run(a.ActionOrient(), t)[1]["besoin"] == "organisme:france-travail"
 
 
-# ---------------------------------------------------------------- the commune form
-
-
-def validate(value, slots=None):
-    base = {"besoin": "demarche:carte-identite", "commune_essais": 0} | (slots or {})
-    events = [{"event": "slot", "name": "commune", "value": value}]
-    t = tracker(value, "inform_commune", [("commune", value)], base | {"commune": value}, active_loop={"name": "commune_form"})
-    t.events.extend(events)
-    return run(a.ValidateCommuneForm(), t)
-
-
-def test_a_postal_code_shared_by_three_communes_offers_a_choice():
-    messages, slots = validate("72360")
-    assert slots["commune"] is None
-    assert slots["commune_choix"] == ["Mayet", "Sarcé", "Verneil-le-Chétif"]
-    assert "plusieurs communes" in texts(messages)
+def test_a_postal_code_shared_by_three_communes_offers_a_choice_after_the_answer():
+    messages, slots = run(a.ActionOrient(), tracker("72360", "inform_commune", slots={"besoin": "demarche:carte-identite"}))
+    assert "commune" not in slots and slots["commune_choix"] == ["Mayet", "Sarcé", "Verneil-le-Chétif"]
+    assert "plusieurs communes" in messages[-1]["text"]
+    assert messages[-1]["buttons"][1]["payload"] == '/inform_commune{"commune": "Sarcé"}'
 
 
 def test_a_commune_name_without_accents_is_accepted_and_written_properly():
-    _, slots = validate("verneil le chetif")
+    _, slots = run(a.ActionOrient(), tracker("verneil le chetif", "inform_commune", slots={"besoin": "demarche:carte-identite"}))
     assert slots["commune"] == "Verneil-le-Chétif"
 
 
-def test_an_unknown_commune_is_asked_again_with_close_choices():
-    messages, slots = validate("Saumur")
-    assert slots["commune"] is None and slots["commune_essais"] == 1
-    assert "Je ne trouve pas « Saumur »" in texts(messages) and len(slots["commune_choix"]) == 4
-
-
-def test_after_two_unknown_communes_the_form_stops_asking_and_says_what_it_covers():
-    messages, slots = validate("Lyon", {"commune_essais": 1})
-    assert slots["commune_essais"] == 2
+def test_an_unknown_commune_says_what_the_assistant_covers():
+    messages, _ = run(a.ActionOrient(), tracker("Saumur", "inform_commune", slots={"besoin": "demarche:carte-identite"}))
+    assert "Je ne trouve pas « Saumur »" in texts(messages)
     assert "Communauté de communes Sud Sarthe" in texts(messages) and "39 39" in texts(messages)
-
-
-def test_the_form_asks_with_the_choices_as_buttons():
-    t = tracker("72360", "inform_commune", slots={"commune_choix": ["Mayet", "Sarcé"]})
-    messages, _ = run(a.ActionAskCommune(), t)
-    assert [b["title"] for b in messages[0]["buttons"]] == ["Mayet", "Sarcé"]
-    assert messages[0]["buttons"][1]["payload"] == '/inform_commune{"commune": "Sarcé"}'
-
-
-def required(besoin, tries=0):
-    t = tracker("x", "theme_sante", slots={"besoin": besoin, "commune_essais": tries})
-    return asyncio.run(a.ValidateCommuneForm().required_slots(["commune"], CollectingDispatcher(), t, DOMAIN))
-
-
-def test_the_commune_is_asked_only_when_the_place_matters():
-    assert required("demarche:carte-vitale") == ["commune"]
-    assert required("demarche:carte-europeenne") == []  # done online, no place
-    assert required("theme:sante") == []  # a theme is first narrowed with buttons
-    assert required("demarche:carte-vitale", tries=2) == []
 
 
 # ---------------------------------------------------------------- answers
 
 
 def orient(besoin, commune=None, **slots):
-    t = tracker("…", "inform_commune" if commune else "theme_sante", [("commune", commune)] if commune else [],
-                {"besoin": besoin, "commune": commune} | slots)
+    """The answer to the need already in the conversation, once the commune is given."""
+    t = tracker(commune or "et alors ?", "inform_commune" if commune else "theme_sante", [("commune", commune)] if commune else [],
+                {"besoin": besoin} | slots)
     return run(a.ActionOrient(), t)
 
 
@@ -166,19 +127,13 @@ def test_the_agricultural_scheme_sends_to_the_msa():
 
 
 def test_a_theme_alone_offers_its_demarches_as_buttons():
-    messages, _ = orient("theme:retraite")
+    messages, _ = run(a.ActionOrient(), tracker("/theme_retraite", "theme_retraite"))  # the greeting's button
     titles = [b["title"] for b in messages[0]["buttons"]]
     assert "Demander une pension de réversion" in titles and "Minimum vieillesse (Aspa)" in titles and len(titles) == 8
 
 
-def test_a_shared_postal_code_given_after_the_answer_asks_which_commune():
-    messages, slots = orient("demarche:carte-vitale", "72360")
-    assert slots["commune"] is None
-    assert "plusieurs communes" in texts(messages) and len(messages[-1]["buttons"]) == 3
-
-
 def test_without_a_need_the_commune_is_noted_and_the_need_asked():
-    messages, slots = orient(None, "Sarcé")
+    messages, slots = run(a.ActionOrient(), tracker("Sarcé", "inform_commune"))
     assert slots["commune"] == "Sarcé" and "Quelle est votre démarche" in texts(messages)
 
 
@@ -211,18 +166,17 @@ def test_two_misunderstandings_in_a_row_give_the_france_services_contact():
     assert "Je n'ai pas bien compris" in texts(first) and flag == {"incompris": True}
     previous = [{"event": "user", "text": "zorglub"}, {"event": "action", "name": "action_not_understood"},
                 {"event": "slot", "name": "incompris", "value": True}]
-    second, _ = run(a.ActionNotUnderstood(), tracker("flip flap", "nlu_fallback", events=previous))
+    second, _ = run(a.ActionNotUnderstood(), tracker("flip flap", "nlu_fallback", slots={"incompris": True}, events=previous))
     assert "France Services du Lude" in texts(second) and "02 85 29 07 11" in texts(second)
 
 
 def test_an_unsure_message_naming_only_a_commune_is_answered_for_the_current_need():
-    unsure = tracker("et à Yvré-le-Pôlin ?", "nlu_fallback", [("commune", "Yvré-le-Pôlin")],
-                     {"besoin": "demarche:carte-identite", "commune": "Yvré-le-Pôlin"})  # Rasa fills the slot from the entity
+    unsure = tracker("et à Yvré-le-Pôlin ?", "nlu_fallback", [("commune", "Yvré-le-Pôlin")], {"besoin": "demarche:carte-identite"})
     messages, slots = run(a.ActionNotUnderstood(), unsure)
     assert slots["commune"] == "Yvré-le-Pôlin" and "jeudi 3 décembre 2026, 14h-17h" in texts(messages)
     other_words = tracker("zorglub flip à Mayet", "nlu_fallback", [("commune", "Mayet")], {"besoin": "demarche:carte-identite"})
-    messages, slots = run(a.ActionNotUnderstood(), other_words)
-    assert "Je n'ai pas bien compris" in texts(messages) and slots == {"incompris": True}
+    messages, slots = run(a.ActionNotUnderstood(), other_words)  # whatever else is said, the commune is kept and used
+    assert slots == {"commune": "Mayet"} and "jeudi 26 novembre 2026, 14h-17h" in texts(messages)
 
 
 def test_gibberish_taken_for_a_commune_counts_as_not_understood():
@@ -238,7 +192,7 @@ def test_distress_gives_the_emergency_number_first():
 def test_an_unreachable_knowledge_db_gets_an_answer_with_the_national_contact(monkeypatch, tmp_path):
     monkeypatch.setattr(a, "KNOWLEDGE", LiveKnowledge(url=f"sqlite:///{tmp_path / 'absent' / 'nothing.db'}"))
     for action, t in [(a.ActionOrient(), tracker("carte vitale", "theme_sante", slots={"besoin": "demarche:carte-vitale"})),
-                      (a.ActionIdentifyNeed(), tracker("carte vitale", "theme_sante")),
+                      (a.ActionFollowUp(), tracker("c'est quand", "ask_when", slots={"besoin": "demarche:carte-vitale"})),
                       (a.ActionHumanContact(), tracker("un humain", "ask_human"))]:
         messages, _ = run(action, t)
         assert "momentanément indisponible" in texts(messages) and "39 39" in texts(messages)

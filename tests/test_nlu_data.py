@@ -10,7 +10,7 @@ from ruamel.yaml import YAML
 
 from bot import nlu_export
 from bot.knowledge.schema import THEMES
-from bot.orientation import normalize
+from bot.understanding.text import normalize
 from conftest import ROOT
 
 DATA = ROOT / "data" / "nlu"

@@ -252,6 +252,10 @@ class Demarche(Provenance):
         description="fiche service-public.fr « Vos droits et démarches » de référence (F1234)",
     )
     mots: list[str] = Field(min_length=1, description="les mots des usagers, y compris les anciens noms")
+    exemples: list[str] = Field(
+        default_factory=list,
+        description="phrases d'usagers qui demandent cette démarche, telles qu'ils les écrivent (compréhension sans réentraînement)",
+    )
     organismes: list[Identifiant] = Field(min_length=1, description="qui s'en occupe, dans le cas général")
     conditions: list[Condition] = Field(default_factory=list)
     information: str = Field(min_length=20, description="2 à 4 phrases courtes, en français simple")
@@ -261,7 +265,7 @@ class Demarche(Provenance):
     aide_france_services: bool = True
     lieu_utile: bool = Field(default=True, description="faux si la démarche se fait sans se déplacer")
 
-    @field_validator("pieces", "mots")
+    @field_validator("pieces", "mots", "exemples")
     @classmethod
     def _balanced(cls, value: list[str]) -> list[str]:
         for item in value:

@@ -1,0 +1,205 @@
+"""One turn of the conversation: what was said, what is kept, what Repère answers.
+
+Pure Python over bot.orientation and bot.understanding (no Rasa): the action server only
+turns a tracker into a `State` and a `Turn`, and the `Outcome` back into slots and messages.
+
+The agent's way: answer the first sentence at once (what to do, what to bring, who, the
+online route), then ask for the commune only to give the place and the next sessions.
+Whatever is said at any point (a commune, a profile fact, an organisme) is kept. Choices are
+offered as buttons only when two démarches are genuinely close, and never twice in a row;
+two misunderstandings in a row give the human contact; a new need keeps the commune.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from bot import replies as r
+from bot.knowledge.schema import THEMES, Commune
+from bot.orientation import Answer, Need, Orientation, Profile
+from bot.understanding.profile import profile_facts
+from bot.understanding.text import MAX_QUERY, normalize
+
+THEME_PREFIX = "theme_"
+THEME_CONFIDENT = 0.6  # an NLU theme this sure, with no démarche recognised, offers the theme's démarches
+# The NLU found no need (unsure, out of scope, a place, a profile): the résolveur must then be surer of itself.
+UNSURE_INTENTS = ("nlu_fallback", "out_of_scope", "inform_commune", "inform_profile")
+# Words that say nothing about the need: what is left of « et à Mayet ? » once the commune is removed.
+FILLER = frozenset("et a au aux pour sur du de des la le les l cote vers dans chez alors plutot si c est ca moi "
+                   "j habite je suis on habite nous habitons vis vit commune ma mon ici pres svp stp merci oui "
+                   "bonjour bonsoir ans ai j g age agee agriculteur agricultrice exploitant agricole msa "
+                   "regime salarie eleveur".split())
+
+
+@dataclass(frozen=True)
+class State:
+    """What the conversation has established so far (the assistant's slots)."""
+
+    besoin: str | None = None  # "demarche:rsa", "organisme:caf", "theme:logement"
+    commune: str | None = None  # a commune's name, once recognised
+    age: str | None = None
+    regime: str | None = None
+    choix: tuple[str, ...] = ()  # need keys offered as buttons, waiting for a pick
+    commune_choix: tuple[str, ...] = ()  # commune names offered as buttons
+    incompris: bool = False  # the previous turn was not understood
+
+
+@dataclass(frozen=True)
+class Turn:
+    text: str
+    intent: str = ""
+    confidence: float = 0.0
+    demarche: str | None = None  # a button's payload names it
+    organisme: str | None = None
+    commune: str | None = None  # the NLU's entity, a hint only
+
+
+@dataclass
+class Outcome:
+    replies: list[r.Reply]
+    state: State
+    answer: Answer | None = None  # what was answered, for the activity record
+    understood: bool = True
+    human_contact: bool = False
+
+
+def profile_of(state: State) -> Profile:
+    return r.profile_from(state.age, state.regime)
+
+
+def respond(o: Orientation, state: State, turn: Turn, now: datetime) -> Outcome:
+    """The answer to a message that is about a need, a commune or the person (not « merci »)."""
+    text = turn.text[:MAX_QUERY]
+    # 1. Who the person is: what this message says, added to what was said before.
+    facts = profile_facts(text)
+    if facts.age is not None:
+        state = replace(state, age=str(facts.age))
+    if facts.regime_agricole:
+        state = replace(state, regime="agricole")
+    # 2. Where: a commune named here (live knowledge), or a button's choice.
+    match = o.find_commune(turn.commune or text) if turn.commune else o.find_commune(text)
+    if not match.communes and turn.commune:
+        match = o.find_commune(text)
+    commune_choices: list[Commune] = []
+    if len(match.communes) == 1:
+        state = replace(state, commune=match.communes[0].nom, commune_choix=())
+    elif match.communes:
+        commune_choices = match.communes
+    # 3. What: a button, the current need kept, or the résolveur (the NLU's theme as a prior).
+    need, choices = _need(o, state, turn, text, match.said, bool(facts))
+    if need is None and not choices:
+        if match.communes or facts:  # where they live, who they are: kept, with the current need if any
+            need = r.need_from_key(o, state.besoin)
+            if need is None:
+                replies = [r.ask_need_reply(f"C'est noté : {state.commune}." if state.commune else "C'est noté.")]
+                if commune_choices:
+                    replies.insert(0, _commune_choice(commune_choices, match.how, match.said))
+                    state = replace(state, commune_choix=tuple(c.nom for c in commune_choices))
+                return Outcome(replies, replace(state, incompris=False))
+        elif turn.intent == "inform_commune" and _looks_like_a_place(text):
+            return Outcome(_unknown_commune(o, text), replace(state, incompris=False))
+        elif turn.intent == "out_of_scope":
+            return Outcome([r.out_of_scope_reply()], replace(state, incompris=False), understood=False)
+        else:
+            return not_understood(o, state, now)
+    if choices:
+        offered = tuple(r.need_key(n) for n in choices)
+        reply = r.Reply("Pour être sûr de bien vous orienter, de quelle démarche s'agit-il ?",
+                        [(n.label, r.payload(f"{THEME_PREFIX}{o.k.demarches[n.key].theme}", demarche=n.key))
+                         for n in choices] + [r.HUMAN])
+        return Outcome([reply], replace(state, choix=offered, incompris=False))
+    state = replace(state, besoin=r.need_key(need), choix=(), incompris=False)
+    commune = commune_of(o, state)
+    if need.kind == "theme":
+        answer = o.orient(need, commune, profile_of(state), now)
+        return Outcome(r.theme_replies(answer), state, answer)
+    answer = o.orient(need, commune, profile_of(state), now)
+    replies = r.answer_replies(answer)
+    if commune_choices:
+        replies.append(_commune_choice(commune_choices, match.how, match.said))
+        state = replace(state, commune_choix=tuple(c.nom for c in commune_choices))
+    elif commune is None and r.place_matters(o, need):
+        if turn.intent == "inform_commune" and _looks_like_a_place(text):
+            replies += _unknown_commune(o, text)
+        else:
+            replies.append(r.commune_question(None, after_answer=True))
+    return Outcome(replies, state, answer)
+
+
+def _need(o: Orientation, state: State, turn: Turn, text: str, commune_words: str, profile_given: bool):
+    """(need, choices): the need this message asks for, or the démarches to choose from."""
+    if turn.demarche in o.k.demarches:  # a button
+        d = o.k.demarches[turn.demarche]
+        return Need("demarche", d.id, d.titre), []
+    if text.startswith("/"):  # a theme button of the greeting: its démarches, as buttons
+        theme = turn.intent.removeprefix(THEME_PREFIX)
+        return (Need("theme", theme, r.THEME_LABELS[theme]) if theme in THEMES else None), []
+    current = r.need_from_key(o, state.besoin)
+    if (commune_words or profile_given) and _says_nothing_else(text, commune_words):
+        return current, []  # « et à Mayet ? », « j'ai 19 ans »: the current need, with what is new
+    theme = turn.intent.removeprefix(THEME_PREFIX) if turn.intent.startswith(THEME_PREFIX) else None
+    theme = theme if theme in THEMES else None
+    resolution = o.understand(text, theme, turn.confidence if theme else 0.0, strict=turn.intent in UNSURE_INTENTS)
+    if resolution.best:
+        return o.need_of(resolution.best), []
+    if turn.organisme in o.k.organismes:
+        return Need("organisme", turn.organisme, o.k.organismes[turn.organisme].nom), []
+    if resolution.decision == "choix":
+        choices = [o.need_of(c) for c in resolution.choices]
+        if state.choix or _same_organisme(o, choices, profile_of(state)):
+            return choices[0], []  # asked already (never twice in a row), or any of them leads to the same place
+        return None, choices
+    named = o.find_need(text)
+    if named is not None and named.kind == "theme":
+        return named, []
+    if theme and turn.confidence >= THEME_CONFIDENT and not current:
+        return Need("theme", theme, r.THEME_LABELS[theme]), []
+    return None, []
+
+
+def _same_organisme(o: Orientation, choices: list[Need], profile: Profile) -> bool:
+    """Whether close démarches would send the person to the same organisme: no need to ask then."""
+    first = [o.organismes_for(o.k.demarches[n.key], profile)[0] for n in choices]
+    return len(set(first)) == 1
+
+
+def _says_nothing_else(text: str, commune_words: str) -> bool:
+    rest = f" {normalize(text)} "
+    if commune_words:
+        rest = rest.replace(f" {commune_words} ", " ", 1)
+    rest = re.sub(r"\b\d+\b", " ", rest)
+    return set(rest.split()) <= FILLER
+
+
+def _looks_like_a_place(text: str) -> bool:
+    """A few words, each with a vowel: « Saumur » may be a commune elsewhere, « qsdkjh » is not."""
+    words = normalize(text).split()
+    return 0 < len(words) <= 6 and all(re.search(r"[aeiouy]", w) for w in words if not w.isdigit())
+
+
+def commune_of(o: Orientation, state: State) -> Commune | None:
+    found = o.find_commune(state.commune).communes if state.commune else []
+    return found[0] if len(found) == 1 else None
+
+
+def _commune_choice(communes: list[Commune], how: str, said: str) -> r.Reply:
+    names = ", ".join(c.nom for c in communes)
+    shown = re.sub(r"[<>{}\[\]]", "", said)[:60]
+    head = f"Le code postal « {shown} »" if how == "code postal" else f"« {shown} »"
+    return r.Reply(f"{head} correspond à plusieurs communes : {names}. Laquelle est la vôtre ?",
+                   [(c.nom, r.payload("inform_commune", commune=c.nom)) for c in communes])
+
+
+def _unknown_commune(o: Orientation, text: str) -> list[r.Reply]:
+    check = r.check_commune(o, text)
+    return [check.problem, r.Reply(r.unknown_commune_outside(o), [(n, r.payload("inform_commune", commune=n)) for n in check.choices[:3]])]
+
+
+def not_understood(o: Orientation | None, state: State, now: datetime) -> Outcome:
+    """First time: ask to rephrase. Twice in a row: the human contact."""
+    commune = commune_of(o, state) if o else None
+    twice = state.incompris
+    return Outcome(r.not_understood_replies(twice, o, commune, now), replace(state, incompris=True, choix=()),
+                   understood=False, human_contact=twice)

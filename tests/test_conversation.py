@@ -1,0 +1,99 @@
+"""One conversation turn (bot/conversation.py) on the real knowledge and résolveur, no Rasa."""
+
+from dataclasses import replace
+
+import pytest
+
+from bot import conversation as c
+from bot.db import DatabaseUnavailable  # noqa: F401 - the module must stay importable without a DB
+from conftest import NOW
+
+
+def say(orientation, text, state=c.State(), intent="theme_sante", confidence=0.5, **entities):
+    return c.respond(orientation, state, c.Turn(text, intent, confidence, **entities), NOW)
+
+
+def texts(outcome) -> str:
+    return "\n".join(reply.text for reply in outcome.replies)
+
+
+@pytest.mark.parametrize("text,demarche", [
+    ("j'ai du mal à payer mon loyer", "aide-logement"),
+    ("je voudrais isoler les combles de ma maison", "maprimerenov"),
+    ("mon propriétaire garde ma caution depuis trois mois", "litige-locatif"),
+    ("il me faut un extrait de casier judiciaire pour un boulot", "casier-judiciaire"),
+    ("je ne pourrai plus jamais travailler à cause de ma maladie, il y a une pension ?", "pension-invalidite"),
+])
+def test_a_need_in_plain_words_is_answered_at_once_then_the_commune_is_asked(orientation, text, demarche):
+    outcome = say(orientation, text, intent="theme_social")  # even under a neighbouring theme
+    title = orientation.k.demarches[demarche].titre
+    assert outcome.state.besoin == f"demarche:{demarche}"
+    assert outcome.replies[0].text.startswith(title)  # the answer comes first
+    assert "Qui s'en occupe" in texts(outcome)
+    asked = "dans quelle commune habitez-vous" in outcome.replies[-1].text  # then the place, only to narrow
+    assert asked == orientation.k.demarches[demarche].lieu_utile  # never for what is done from home
+
+
+def test_the_commune_in_the_sentence_gives_the_place_and_the_exact_name_wins(orientation):
+    outcome = say(orientation, "j'habite au Lude et je dois refaire ma carte grise", intent="theme_ants")
+    assert outcome.state.commune == "Le Lude" and outcome.state.besoin == "demarche:carte-grise"
+    assert "à Le Lude" in texts(outcome) and "Savigné" not in texts(outcome)
+    assert "dans quelle commune" not in texts(outcome)
+
+
+def test_profile_facts_of_the_first_message_change_the_organisme_before_anything_is_asked(orientation):
+    farmer = say(orientation, "je suis agriculteur et je voudrais demander ma retraite", intent="theme_retraite")
+    assert farmer.state.regime == "agricole" and farmer.answer.organismes[0].id == "msa"
+    young = say(orientation, "j'ai 19 ans et je cherche du travail", intent="theme_emploi")
+    assert young.state.age == "19" and [o.id for o in young.answer.organismes][:1] == ["mission-locale"]
+
+
+def test_an_organisme_request_gives_its_next_slots_phone_site_and_what_it_handles(orientation):
+    outcome = say(orientation, "je voudrais un rendez-vous avec quelqu'un de la CARSAT, j'habite à Mayet", intent="inform_organisme")
+    text = texts(outcome)
+    assert outcome.state.besoin == "organisme:assurance-retraite" and outcome.state.commune == "Mayet"
+    assert "3960" in text and "https://www.lassuranceretraite.fr" in text and "réversion" in text  # phone, site, missions
+    assert "Mairie de Mayet" in text and "jeudi 26 novembre 2026, 14h-17h" in text  # the next slot near her
+
+
+def test_a_commune_alone_keeps_the_need_and_a_new_need_keeps_the_commune(orientation):
+    first = say(orientation, "demande d'APL", intent="theme_logement")
+    then = say(orientation, "Mayet", first.state, intent="inform_commune")
+    assert then.state.besoin == "demarche:aide-logement" and "Mairie de Mayet" in texts(then)
+    other = say(orientation, "et pour ma carte vitale ?", then.state, intent="theme_sante")
+    assert other.state.besoin == "demarche:carte-vitale" and other.state.commune == "Mayet"
+    assert "Mairie de Mayet" in texts(other) and "dans quelle commune" not in texts(other)
+
+
+def test_a_choice_is_offered_as_buttons_only_once_and_a_commune_given_meanwhile_is_kept(orientation):
+    state = c.State(choix=("demarche:aide-logement", "demarche:logement-social"))
+    outcome = say(orientation, "je suis à Mayet", state, intent="inform_commune")
+    assert outcome.state.commune == "Mayet"
+    assert outcome.state.choix == state.choix  # still waiting for the pick, not asked again as an open question
+    assert "de quelle démarche" not in texts(outcome)
+
+
+def test_two_misunderstandings_in_a_row_give_the_human_contact(orientation):
+    first = say(orientation, "zorglub flip flap", intent="nlu_fallback", confidence=0.3)
+    assert not first.understood and first.state.incompris and "pas bien compris" in texts(first)
+    second = say(orientation, "brrr kss pfff", first.state, intent="nlu_fallback", confidence=0.3)
+    assert second.human_contact and "02 85 29 07 11" in texts(second)
+
+
+def test_a_button_names_the_demarche_and_an_unknown_commune_is_said(orientation):
+    picked = say(orientation, '/theme_retraite{"demarche":"aspa"}', intent="theme_retraite", demarche="aspa")
+    assert picked.state.besoin == "demarche:aspa"
+    unknown = say(orientation, "Saumur", picked.state, intent="inform_commune")
+    assert "Je ne trouve pas « Saumur »" in texts(unknown) and "39 39" in texts(unknown)
+
+
+def test_out_of_scope_and_empty_messages_get_an_answer(orientation):
+    assert "je vous oriente seulement" in texts(say(orientation, "raconte moi une blague", intent="out_of_scope"))
+    for odd in ["", "   ", "<img src=x onerror=alert(1)>", "🙂" * 50, "carte vitale " * 5000]:
+        outcome = say(orientation, odd, intent="nlu_fallback", confidence=0.2)
+        assert outcome.replies and all("<img" not in reply.text for reply in outcome.replies)
+
+
+def test_the_console_and_the_cli_share_the_same_understanding(orientation):
+    assert orientation.find_need("conseils juridiques gratuits").key == "acces-au-droit"
+    assert orientation.find_need("le numéro de la MSA").kind == "organisme"
