@@ -114,19 +114,36 @@ def record(outcome: c.Outcome, commune_insee: str | None) -> None:
         compris=outcome.understood, contact_humain=outcome.human_contact))
 
 
+def carry_out(dispatcher: CollectingDispatcher, tracker: Tracker, turn_policy) -> list:
+    """Run one of bot.conversation's turn policies on the tracker: replies sent, slots returned."""
+    o = KNOWLEDGE.orientation()
+    before = state_of(tracker)
+    outcome = turn_policy(o, before, turn_of(tracker), current_time())
+    send(dispatcher, outcome.replies)
+    if outcome.response:
+        dispatcher.utter_message(response=outcome.response)
+    if outcome.answer is not None or not outcome.understood or outcome.human_contact:
+        commune = outcome.answer.commune if outcome.answer and outcome.answer.commune else c.commune_of(o, outcome.state)
+        record(outcome, commune.insee if commune else None)
+    return slot_events(before, outcome.state)
+
+
 class ActionOrient(RepereAction):
     """A need, a commune, a profile fact or an unsure message: understood and answered at once."""
 
     action_name = "action_orient"
 
     def act(self, dispatcher, tracker):
-        o = KNOWLEDGE.orientation()
-        before = state_of(tracker)
-        outcome = c.respond(o, before, turn_of(tracker), current_time())
-        send(dispatcher, outcome.replies)
-        if outcome.answer is not None or not outcome.understood:
-            record(outcome, outcome.answer.commune.insee if outcome.answer and outcome.answer.commune else None)
-        return slot_events(before, outcome.state)
+        return carry_out(dispatcher, tracker, c.respond)
+
+
+class ActionGreet(RepereAction):
+    """« bonjour » is greeted; a need said with the greeting is answered."""
+
+    action_name = "action_greet"
+
+    def act(self, dispatcher, tracker):
+        return carry_out(dispatcher, tracker, c.greeting_or_need)
 
 
 class ActionFollowUp(RepereAction):
@@ -138,9 +155,8 @@ class ActionFollowUp(RepereAction):
         o = KNOWLEDGE.orientation()
         state = state_of(tracker)
         need = r.need_from_key(o, state.besoin)
-        if need is None:
-            send(dispatcher, [r.ask_need_reply()])
-            return []
+        if need is None:  # « c'est où la MSAP ? » before any need: what it names, else the question
+            return carry_out(dispatcher, tracker, c.follow_up_without_need)
         intent = turn_of(tracker).intent
         commune = c.commune_of(o, state)
         answer = o.orient(need, commune, c.profile_of(state), current_time())
@@ -164,14 +180,12 @@ class ActionOpeningHours(RepereAction):
 
 
 class ActionHumanContact(RepereAction):
+    """The France Services contact; « quelqu'un de la CARSAT » is answered as an organisme request."""
+
     action_name = "action_human_contact"
 
     def act(self, dispatcher, tracker):
-        o = KNOWLEDGE.orientation()
-        commune = c.commune_of(o, state_of(tracker))
-        send(dispatcher, r.human_contact_replies(o, commune, current_time()))
-        activity.record(KNOWLEDGE.engine, activity.Event(commune=commune.insee if commune else None, contact_humain=True))
-        return [SlotSet("incompris", False)]
+        return carry_out(dispatcher, tracker, c.human_or_need)
 
 
 class ActionEmergency(RepereAction):

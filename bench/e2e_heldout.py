@@ -8,6 +8,8 @@ a clarification question is a miss. Reports by theme and by démarche, and the r
 latency measured meanwhile. Errors are counted, never printed: the set must not be tuned on.
 Writes bench/results/e2e_heldout.json.
 Run: .venv/bin/python bench/e2e_heldout.py [--sous-ensemble]   (the frozen subset of the tests)
+     .venv/bin/python bench/e2e_heldout.py --dev   (bench/dev/: the development set, written apart and
+     tuned on; each miss is printed)
 """
 
 import json
@@ -29,15 +31,16 @@ from bot.evaluation import judge
 from bot.knowledge.loader import load_directory
 
 HELDOUT = ROOT / "tests" / "heldout"
+DEV = ROOT / "bench" / "dev"
 RESULTS = ROOT / "bench" / "results" / "e2e_heldout.json"
 NOW = "2026-11-23T10:00"
 
 
-def load_heldout(subset: bool = False) -> tuple[list[dict], list[dict]]:
+def load_heldout(subset: bool = False, folder: Path = HELDOUT) -> tuple[list[dict], list[dict]]:
     """The blind set; the subset (every 10th message, every 8th conversation) is the tests' frozen one."""
     yaml = YAML(typ="safe")
-    messages = yaml.load((HELDOUT / "messages.yml").read_text(encoding="utf-8"))["messages"]
-    conversations = yaml.load((HELDOUT / "conversations.yml").read_text(encoding="utf-8"))["conversations"]
+    messages = yaml.load((folder / "messages.yml").read_text(encoding="utf-8"))["messages"]
+    conversations = yaml.load((folder / "conversations.yml").read_text(encoding="utf-8"))["conversations"]
     return (messages[::10], conversations[::8]) if subset else (messages, conversations)
 
 
@@ -57,13 +60,16 @@ class Chat:
         return "\n".join(r.get("text", "") for r in replies)
 
 
-def run_set(url: str, knowledge, messages: list[dict], conversations: list[dict]) -> dict:
+def run_set(url: str, knowledge, messages: list[dict], conversations: list[dict], show=None) -> dict:
     latencies: list[float] = []
     by_theme, by_famille, misses = defaultdict(lambda: [0, 0]), defaultdict(lambda: [0, 0]), Counter()
     right = with_commune = right_with_commune = 0
     for m in messages:
         chat = Chat(url)
-        verdict = judge(knowledge, chat.say(m["texte"]), m["organismes"], m.get("lieu"))
+        said = chat.say(m["texte"])
+        verdict = judge(knowledge, said, m["organismes"], m.get("lieu"))
+        if show and not verdict.right:
+            show(m["id"], m["texte"], m, verdict, said)
         latencies += chat.latencies
         theme = knowledge.demarches[m["famille"]].theme if m["famille"] in knowledge.demarches else "?"
         for table, key in ((by_theme, theme), (by_famille, m["famille"])):
@@ -83,6 +89,8 @@ def run_set(url: str, knowledge, messages: list[dict], conversations: list[dict]
                 scored += 1
                 verdict = judge(knowledge, text, **turn["attendu"])
                 turns_right += verdict.right
+                if show and not verdict.right:
+                    show(conv["id"], turn["dit"], turn["attendu"], verdict, text)
                 ok &= verdict.right
         latencies += chat.latencies
         passed += ok
@@ -101,11 +109,19 @@ def run_set(url: str, knowledge, messages: list[dict], conversations: list[dict]
     }
 
 
+def print_miss(ident: str, said: str, expected: dict, verdict, answer: str) -> None:
+    """Development set only: what was asked, expected and answered."""
+    first = answer.splitlines()[0][:90] if answer else "(rien)"
+    print(f"  ✗ {ident} [{verdict.why}] « {said[:110]} » attendu {expected.get('organismes')} {expected.get('lieu') or ''} "
+          f"-> « {first} »")
+
+
 def main() -> None:
-    subset = "--sous-ensemble" in sys.argv
+    subset, dev = "--sous-ensemble" in sys.argv, "--dev" in sys.argv
     model, _ = ensure_model()
     knowledge = load_directory(ROOT / "knowledge")
-    messages, conversations = load_heldout(subset)
+    messages, conversations = load_heldout(subset, DEV if dev else HELDOUT)
+    show = print_miss if dev else None
     with tempfile.TemporaryDirectory() as tmp:
         url_db = f"sqlite:///{tmp}/repere.db"
         db.save(knowledge, db.engine_for(url_db), "bench")
@@ -113,17 +129,19 @@ def main() -> None:
         server.start()
         try:
             Chat(server.url).say("bonjour")  # warm-up
-            results = run_set(server.url, knowledge, messages, conversations)
+            results = run_set(server.url, knowledge, messages, conversations, show)
         finally:
             server.stop()
     results = {"machine": f"{platform.machine()}, {platform.system()}, Python {platform.python_version()}, 2 cores",
-               "model": model.name, "set": "sous-ensemble figé des tests" if subset else "complet"} | results
+               "model": model.name, "set": "développement" if dev else "sous-ensemble figé des tests" if subset else "complet"} | results
     first, conv = results["first_messages"], results["conversations"]
     print(f"premiers messages : {first['right']}/{first['messages']} = {first['accuracy']} "
           f"(avec commune : {first['accuracy_with_a_commune']}) ; manqués : {first['misses_by_kind']}")
     print(f"conversations : {conv['passed']}/{conv['conversations']} ; tours justes {conv['turns_right']}/{conv['scored_turns']}")
     print(f"latence : p50 {results['latency_ms']['p50']} ms, p95 {results['latency_ms']['p95']} ms")
-    if not subset:
+    if dev:
+        (RESULTS.parent / "e2e_dev.json").write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
+    elif not subset:
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
         print(f"écrit : {RESULTS.relative_to(ROOT)}")

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from bot import replies as r
+from bot.emergency import emergency_text, is_distress
 from bot.knowledge.schema import THEMES, Commune
 from bot.orientation import Answer, Need, Orientation, Profile
 from bot.understanding.profile import profile_facts
@@ -24,8 +25,11 @@ from bot.understanding.text import MAX_QUERY, normalize
 
 THEME_PREFIX = "theme_"
 THEME_CONFIDENT = 0.6  # an NLU theme this sure, with no démarche recognised, offers the theme's démarches
-# The NLU found no need (unsure, out of scope, a place, a profile): the résolveur must then be surer of itself.
-UNSURE_INTENTS = ("nlu_fallback", "out_of_scope", "inform_commune", "inform_profile")
+PLACE_CONFIDENT = 0.75  # an NLU this sure that an unknown word is a place: « je ne trouve pas Saumur »
+# The NLU found no need (unsure, out of scope): the résolveur must then be surer of itself; the same when the NLU
+# read a place or a profile fact that is not there (« qsdkjh »).
+UNSURE_INTENTS = ("nlu_fallback", "out_of_scope")
+PLACE_INTENTS = ("inform_commune", "inform_profile")
 # Words that say nothing about the need: what is left of « et à Mayet ? » once the commune is removed.
 FILLER = frozenset("et a au aux pour sur du de des la le les l cote vers dans chez alors plutot si c est ca moi "
                    "j habite je suis on habite nous habitons vis vit commune ma mon ici pres svp stp merci oui "
@@ -63,6 +67,38 @@ class Outcome:
     answer: Answer | None = None  # what was answered, for the activity record
     understood: bool = True
     human_contact: bool = False
+    response: str | None = None  # a response of the domain to send instead (the greeting)
+
+
+def greeting_or_need(o: Orientation, state: State, turn: Turn, now: datetime) -> Outcome:
+    """« bonjour » is greeted; « bonjour, ma carte grise… » is answered."""
+    if _asks_for_something(o, turn.text):
+        return respond(o, state, turn, now)
+    return Outcome([], state, response="utter_greet")
+
+
+def human_or_need(o: Orientation, state: State, turn: Turn, now: datetime) -> Outcome:
+    """« parler à quelqu'un » gives the human contact; « quelqu'un de la CARSAT » is an organisme request."""
+    if _asks_for_something(o, turn.text, sure=SURE):
+        return respond(o, state, turn, now)
+    replies = r.human_contact_replies(o, commune_of(o, state), now)
+    return Outcome(replies, replace(state, incompris=False), human_contact=True)
+
+
+SURE = 0.25  # the résolveur's score above which a request for a person is taken as a request for a démarche
+
+
+def follow_up_without_need(o: Orientation, state: State, turn: Turn, now: datetime) -> Outcome:
+    """« c'est où la MSAP ? » before any need names an organisme; « c'est quand ? » alone asks for the need."""
+    outcome = respond(o, state, turn, now)
+    return outcome if outcome.understood else Outcome([r.ask_need_reply()], state)
+
+
+def _asks_for_something(o: Orientation, text: str, sure: float | None = None) -> bool:
+    if o.resolver.organismes_named(text):
+        return True
+    best = o.understand(text[:MAX_QUERY], strict=True).best
+    return best is not None and (sure is None or best.score >= sure)
 
 
 def profile_of(state: State) -> Profile:
@@ -72,6 +108,8 @@ def profile_of(state: State) -> Profile:
 def respond(o: Orientation, state: State, turn: Turn, now: datetime) -> Outcome:
     """The answer to a message that is about a need, a commune or the person (not « merci »)."""
     text = turn.text[:MAX_QUERY]
+    if is_distress(text):  # whatever the NLU guessed: the emergency number first
+        return Outcome([r.Reply(emergency_text(text))], replace(state, incompris=False))
     # 1. Who the person is: what this message says, added to what was said before.
     facts = profile_facts(text)
     if facts.age is not None:
@@ -98,7 +136,7 @@ def respond(o: Orientation, state: State, turn: Turn, now: datetime) -> Outcome:
                     replies.insert(0, _commune_choice(commune_choices, match.how, match.said))
                     state = replace(state, commune_choix=tuple(c.nom for c in commune_choices))
                 return Outcome(replies, replace(state, incompris=False))
-        elif turn.intent == "inform_commune" and _looks_like_a_place(text):
+        elif turn.intent == "inform_commune" and turn.confidence >= PLACE_CONFIDENT and _looks_like_a_place(text):
             return Outcome(_unknown_commune(o, text), replace(state, incompris=False))
         elif turn.intent == "out_of_scope":
             return Outcome([r.out_of_scope_reply()], replace(state, incompris=False), understood=False)
@@ -110,18 +148,25 @@ def respond(o: Orientation, state: State, turn: Turn, now: datetime) -> Outcome:
                         [(n.label, r.payload(f"{THEME_PREFIX}{o.k.demarches[n.key].theme}", demarche=n.key))
                          for n in choices] + [r.HUMAN])
         return Outcome([reply], replace(state, choix=offered, incompris=False))
+    same_need = state.besoin == r.need_key(need)
     state = replace(state, besoin=r.need_key(need), choix=(), incompris=False)
     commune = commune_of(o, state)
     if need.kind == "theme":
         answer = o.orient(need, commune, profile_of(state), now)
         return Outcome(r.theme_replies(answer), state, answer)
     answer = o.orient(need, commune, profile_of(state), now)
-    replies = r.answer_replies(answer)
+    if commune_choices and same_need and not facts:  # « 72360 » after the answer: which of the three?
+        choice = _commune_choice(commune_choices, match.how, match.said)
+        return Outcome([choice], replace(state, commune_choix=tuple(c.nom for c in commune_choices)), answer)
+    if commune is not None and same_need and not facts and match.communes:
+        replies = r.place_replies(answer)  # the commune came after the answer: only where and when
+    else:
+        replies = r.answer_replies(answer)
     if commune_choices:
         replies.append(_commune_choice(commune_choices, match.how, match.said))
         state = replace(state, commune_choix=tuple(c.nom for c in commune_choices))
     elif commune is None and r.place_matters(o, need):
-        if turn.intent == "inform_commune" and _looks_like_a_place(text):
+        if turn.intent == "inform_commune" and turn.confidence >= PLACE_CONFIDENT and _looks_like_a_place(text):
             replies += _unknown_commune(o, text)
         else:
             replies.append(r.commune_question(None, after_answer=True))
@@ -141,7 +186,8 @@ def _need(o: Orientation, state: State, turn: Turn, text: str, commune_words: st
         return current, []  # « et à Mayet ? », « j'ai 19 ans »: the current need, with what is new
     theme = turn.intent.removeprefix(THEME_PREFIX) if turn.intent.startswith(THEME_PREFIX) else None
     theme = theme if theme in THEMES else None
-    resolution = o.understand(text, theme, turn.confidence if theme else 0.0, strict=turn.intent in UNSURE_INTENTS)
+    strict = turn.intent in UNSURE_INTENTS or (turn.intent in PLACE_INTENTS and not (commune_words or profile_given))
+    resolution = o.understand(text, theme, turn.confidence if theme else 0.0, strict=strict)
     if resolution.best:
         return o.need_of(resolution.best), []
     if turn.organisme in o.k.organismes:
@@ -161,8 +207,8 @@ def _need(o: Orientation, state: State, turn: Turn, text: str, commune_words: st
 
 def _same_organisme(o: Orientation, choices: list[Need], profile: Profile) -> bool:
     """Whether close démarches would send the person to the same organisme: no need to ask then."""
-    first = [o.organismes_for(o.k.demarches[n.key], profile)[0] for n in choices]
-    return len(set(first)) == 1
+    first = [o.organismes_for(o.k.demarches[n.key], profile)[0] for n in choices[:2]]
+    return len(set(first)) == 1  # the two most likely agree: answer the first
 
 
 def _says_nothing_else(text: str, commune_words: str) -> bool:

@@ -24,13 +24,16 @@ SERVICES = (
     Emergency("3114", "numéro national de prévention du suicide", "idées suicidaires, détresse psychique, 24h/24",
               ("suicid", "en finir", "plus vivre", "me tuer", "idees noires", "mourir", "disparaitre", "plus envie de vivre")),
     Emergency("119", "Allô Enfance en danger", "un enfant en danger ou maltraité, 24h/24",
-              ("enfant", "bebe", "mineur", "fille est", "fils est", "maltraite ses")),
+              ("enfant", "bebe", "mineur", "fille est", "fils est", "maltraite ses", "gamin", "gosse", "petite soeur",
+               "petit frere", "ans se fait", "son fils", "sa fille")),
     Emergency("3919", "Violences Femmes Info", "violences conjugales ou sexuelles, anonyme et gratuit, 24h/24",
-              ("frappe", "violent", "violence", "bat ", "battue", "cogne", "viol", "peur de rentrer", "conjoint", "mari me")),
+              ("frappe", "violent", "violence", "bat ", "battue", "cogne", "viol", "peur de rentrer", "conjoint", "mari me",
+               "me tape", "tape dessus", "gifle", "copain me", "compagnon me", "ex me")),
     Emergency("3977", "maltraitance des personnes âgées et handicapées", "",
               ("maison de retraite", "ehpad", "personne agee", "mere agee", "pere age", "handicape maltraite")),
     Emergency("115", "Samu social", "sans abri, pas d'endroit où dormir, 24h/24",
-              ("rue", "dehors", "dormir", "sans abri", "sdf", "expulse ce soir", "nulle part")),
+              ("rue", "dehors", "dormir", " dors ", "sans abri", "sdf", "expulse ce soir", "nulle part", "ou aller ce soir",
+               "dans ma voiture", "sans toit")),
     Emergency("18", "pompiers", "incendie, accident, personne à secourir",
               ("feu", "incendie", "brule", "fumee", "accident")),
     Emergency("15", "SAMU", "urgence médicale",
@@ -40,6 +43,17 @@ SERVICES = (
 )
 GENERAL = Emergency("112", "numéro d'urgence européen", "toute urgence, depuis n'importe quel téléphone", ())
 DEAF = Emergency("114", "urgences pour les personnes sourdes ou malentendantes", "par SMS ou application", ())
+
+
+# Words that say distress whatever the NLU guessed: the emergency numbers come first.
+DISTRESS = ("suicid", "en finir", "me tuer", "idees noires", "plus envie de vivre", "me frappe", "se fait frapper",
+            "me bat ", "bat son", "battue", "me tape", "tape dessus", "maltraite", "viol", "dors dehors", "dormir dehors",
+            "a la rue ce soir", "dors dans ma voiture", "nulle part ou dormir", "sans abri ce soir")
+
+
+def is_distress(text: str) -> bool:
+    plain = f" {normalize(text)} "
+    return any(word in plain for word in DISTRESS)
 
 
 def emergencies_for(text: str) -> list[Emergency]:

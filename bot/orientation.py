@@ -181,10 +181,14 @@ class Orientation:
                 ids += [o for o in d.organismes if o not in ids]
         answer.organismes = [self.k.organismes[o] for o in ids]
 
-        if answer.demarche is not None and not answer.demarche.lieu_utile:
+        online_only = answer.demarche is not None and not answer.demarche.lieu_utile
+        if online_only and (commune is None or not answer.demarche.aide_france_services):
             return answer
         helped = answer.demarche is None or answer.demarche.aide_france_services
-        answer.places = self._places(ids, themes, helped, commune, now, count)
+        # done from home: only where the France Services helps with it, near the person
+        answer.places = self._places([] if online_only else ids, themes, helped, commune, now, count)
+        if online_only:
+            return answer
         partners = [o for o in answer.organismes if o.id != "france-services"]
         held = {ps.organisme.id for p in answer.places for ps in p.permanences}
         online = answer.demarche is not None and answer.demarche.en_ligne is not None

@@ -90,10 +90,19 @@ def _slots_lines(place: Place) -> list[str]:
     return lines
 
 
+def at_commune(name: str) -> str:
+    """« à Mayet », « au Lude », « aux Rairies », « à La Bruère-sur-Loir »."""
+    if name.startswith("Le "):
+        return "au " + name[3:]
+    if name.startswith("Les "):
+        return "aux " + name[4:]
+    return "à " + name
+
+
 def _where_when(answer: Answer) -> Reply | None:
     if not answer.places:
         return None
-    lines = [f"Où et quand, près de chez vous (à {answer.commune.nom}) :" if answer.commune else "Où et quand, sur le territoire :"]
+    lines = [f"Où et quand, près de chez vous ({at_commune(answer.commune.nom)}) :" if answer.commune else "Où et quand, sur le territoire :"]
     for place in answer.places[:MAX_PLACES]:
         lines += _slots_lines(place)
     return Reply("\n".join(lines))
@@ -118,13 +127,17 @@ def answer_replies(answer: Answer) -> list[Reply]:
             replies.append(Reply("À apporter : " + " ; ".join(d.pieces) + "."))
     elif answer.need.kind == "organisme":
         o = answer.organismes[0]
-        replies.append(Reply(f"{o.nom} : {' '.join(o.missions.split())}"))
+        replies.append(Reply(f"{o.nom} : {' '.join(o.missions.split())}"
+                             + (f"\n{contact_text(answer.contact)}" if o.id == "france-services" and answer.contact else "")))
     who = _who(answer)
     if who:
         replies.append(who)
     if answer.notes:
         replies.append(Reply("\n".join(f"À savoir : {note}" for note in answer.notes)))
     where_when = _where_when(answer) if answer.commune else None  # without the commune, the question comes next
+    if where_when and d is not None and not d.lieu_utile:
+        where_when.text = ("Cette démarche se fait sans vous déplacer. Si vous avez besoin d'aide, votre France Services "
+                           "vous accompagne.\n" + where_when.text)
     if where_when:
         replies.append(where_when)
     elif d is not None and not d.lieu_utile:
@@ -140,6 +153,22 @@ def answer_replies(answer: Answer) -> list[Reply]:
         buttons = _demarche_buttons(answer) + [HUMAN]
     replies[-1].buttons = buttons
     return replies
+
+
+def place_replies(answer: Answer) -> list[Reply]:
+    """The same need, now that the commune is known: only where and when (what to do was said)."""
+    label = answer.need.label if answer.need else ""
+    where_when = _where_when(answer)
+    if where_when is None:
+        return [Reply(f"Pour « {label} », je ne connais pas de lieu près de chez vous. " + contact_text(answer.contact),
+                      [HUMAN, OTHER_NEED])]
+    who = _who(answer)
+    where_when.text = f"Pour « {label} » :\n" + (who.text + "\n" if who else "") + where_when.text
+    missing = [m for m in answer.missing if not m.startswith("commune")]
+    if missing:
+        where_when.text += "\n" + "\n".join(f"Je n'ai pas cette information : {m}." for m in missing)
+    where_when.buttons = list(NEXT_STEPS)
+    return [where_when]
 
 
 def _demarche_buttons(answer: Answer) -> list[tuple[str, str]]:

@@ -26,7 +26,7 @@ def live_db(tmp_path, knowledge, monkeypatch):
 
 
 def tracker(text, intent, entities=(), slots=None, events=(), active_loop=None):
-    message = {"text": text, "intent": {"name": intent, "confidence": 0.99},
+    message = {"text": text, "intent": {"name": intent, "confidence": 0.99},  # the NLU sure of itself
                "entities": [{"entity": e, "value": v} for e, v in entities]}
     history = list(events) + [{"event": "user", "text": text, "parse_data": message}]
     return Tracker("test-user", slots or {}, message, history, False, None, active_loop or {}, "action_listen")
@@ -91,16 +91,15 @@ def test_an_unknown_commune_says_what_the_assistant_covers():
 
 
 def orient(besoin, commune=None, **slots):
-    """The answer to the need already in the conversation, once the commune is given."""
-    t = tracker(commune or "et alors ?", "inform_commune" if commune else "theme_sante", [("commune", commune)] if commune else [],
-                {"besoin": besoin} | slots)
+    """The whole answer to a démarche picked with a button, the commune being known already."""
+    key = besoin.split(":", 1)[1]
+    t = tracker(f'/theme_x{{"demarche":"{key}"}}', "theme_x", [("demarche", key)], {"commune": commune} | slots)
     return run(a.ActionOrient(), t)
 
 
 def test_the_answer_says_what_who_where_when_and_online_with_real_next_dates():
-    messages, slots = orient("demarche:carte-identite", "Mayet")
+    messages, _ = orient("demarche:carte-identite", "Mayet")
     text = texts(messages)
-    assert slots["commune"] == "Mayet"
     assert "Carte d'identité" in text and "À apporter" in text and "ANTS" in text
     # Mayet's permanence: Thursdays of even ISO weeks, 14h-17h; 26 Nov 2026 is in week 48.
     assert "Mairie de Mayet" in text and "jeudi 26 novembre 2026, 14h-17h" in text and "jeudi 10 décembre 2026, 14h-17h" in text
@@ -108,9 +107,11 @@ def test_the_answer_says_what_who_where_when_and_online_with_real_next_dates():
     assert [b["title"] for b in messages[-1]["buttons"]] == ["C'est où ?", "C'est quand ?", "Parler à quelqu'un", "Autre démarche"]
 
 
-def test_a_commune_given_later_updates_the_answer():
-    messages, slots = orient("demarche:carte-identite", "yvre le polin")
+def test_a_commune_given_later_gives_where_and_when_only():
+    t = tracker("yvre le polin", "inform_commune", slots={"besoin": "demarche:carte-identite"})
+    messages, slots = run(a.ActionOrient(), t)
     assert slots["commune"] == "Yvré-le-Pôlin"
+    assert texts(messages).startswith("Pour « Carte d'identité » :") and "À apporter" not in texts(messages)
     assert "jeudi 3 décembre 2026, 14h-17h" in texts(messages)  # odd ISO week 49
 
 

@@ -37,7 +37,7 @@ def test_a_need_in_plain_words_is_answered_at_once_then_the_commune_is_asked(ori
 def test_the_commune_in_the_sentence_gives_the_place_and_the_exact_name_wins(orientation):
     outcome = say(orientation, "j'habite au Lude et je dois refaire ma carte grise", intent="theme_ants")
     assert outcome.state.commune == "Le Lude" and outcome.state.besoin == "demarche:carte-grise"
-    assert "à Le Lude" in texts(outcome) and "Savigné" not in texts(outcome)
+    assert "près de chez vous (au Lude)" in texts(outcome) and "Savigné" not in texts(outcome)
     assert "dans quelle commune" not in texts(outcome)
 
 
@@ -83,7 +83,7 @@ def test_two_misunderstandings_in_a_row_give_the_human_contact(orientation):
 def test_a_button_names_the_demarche_and_an_unknown_commune_is_said(orientation):
     picked = say(orientation, '/theme_retraite{"demarche":"aspa"}', intent="theme_retraite", demarche="aspa")
     assert picked.state.besoin == "demarche:aspa"
-    unknown = say(orientation, "Saumur", picked.state, intent="inform_commune")
+    unknown = say(orientation, "Saumur", picked.state, intent="inform_commune", confidence=0.9)
     assert "Je ne trouve pas « Saumur »" in texts(unknown) and "39 39" in texts(unknown)
 
 
@@ -97,3 +97,19 @@ def test_out_of_scope_and_empty_messages_get_an_answer(orientation):
 def test_the_console_and_the_cli_share_the_same_understanding(orientation):
     assert orientation.find_need("conseils juridiques gratuits").key == "acces-au-droit"
     assert orientation.find_need("le numéro de la MSA").kind == "organisme"
+
+
+def test_a_greeting_or_a_request_for_a_person_that_carries_a_need_is_answered(orientation):
+    hello = c.greeting_or_need(orientation, c.State(), c.Turn("bonjour", "greet", 0.9), NOW)
+    assert hello.response == "utter_greet" and not hello.replies
+    need = c.greeting_or_need(orientation, c.State(), c.Turn("bonjour, ma carte grise n'est pas arrivée", "greet", 0.6), NOW)
+    assert need.state.besoin == "demarche:carte-grise"
+    person = c.human_or_need(orientation, c.State(), c.Turn("je veux parler à quelqu'un", "ask_human", 0.9), NOW)
+    assert person.human_contact and "02 85 29 07 11" in texts(person)
+    carsat = c.human_or_need(orientation, c.State(), c.Turn("un rdv avec quelqu'un de la CARSAT", "ask_human", 0.7), NOW)
+    assert carsat.state.besoin == "organisme:assurance-retraite" and "3960" in texts(carsat)
+
+
+def test_distress_gets_the_emergency_number_whatever_the_nlu_guessed(orientation):
+    outcome = say(orientation, "ma petite sœur de 12 ans se fait frapper par mon beau-père", intent="nlu_fallback", confidence=0.3)
+    assert outcome.replies[0].text.splitlines()[0].startswith("Si vous êtes en danger") and " 119 " in outcome.replies[0].text

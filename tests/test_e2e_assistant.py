@@ -14,7 +14,7 @@ from bot.assistant import ENGINE
 from bot.console.app import reload_from_files
 from bot.knowledge.loader import load_directory
 from bot.live import LiveKnowledge
-from conftest import API_TOKEN, KNOWLEDGE
+from conftest import API_TOKEN, KNOWLEDGE, ROOT
 
 pytestmark = pytest.mark.skipif(not ENGINE.exists(), reason="venv moteur absent : « make test » l'installe")
 
@@ -39,17 +39,18 @@ def buttons(messages: list[dict]) -> dict[str, str]:
     return {b["title"]: b["payload"] for m in messages for b in m.get("buttons", [])}
 
 
-def test_need_then_shared_postal_code_then_choice_gives_the_organisme_and_real_next_dates(assistant):
+def test_need_answered_at_once_then_shared_postal_code_then_choice_gives_the_place_and_real_next_dates(assistant):
     chat = Conversation(assistant)
     hello = chat.say("bonjour")
     assert "Repère" in text(hello) and "numéro de sécurité sociale" in text(hello)
     asked = chat.say("bonjour, je dois refaire ma carte d'identité, elle est perimée")
-    assert "Dans quelle commune" in text(asked)
+    assert text(asked).startswith("Carte d'identité") and "ANTS" in text(asked)  # the answer first
+    assert "dans quelle commune habitez-vous" in asked[-1]["text"]  # then the place
     choice = chat.say("72360")
-    assert "plusieurs communes" in text(choice)
+    assert "plusieurs communes" in text(choice) and "À apporter" not in text(choice)
     assert set(buttons(choice)) == {"Mayet", "Sarcé", "Verneil-le-Chétif"}
     answer = chat.say(buttons(choice)["Mayet"])
-    assert "Carte d'identité" in text(answer) and "ANTS" in text(answer)
+    assert "Pour « Carte d'identité » :" in text(answer)
     assert "Mairie de Mayet" in text(answer) and "jeudi 26 novembre 2026, 14h-17h" in text(answer)
     assert "C'est quand ?" in buttons(answer)
 
@@ -173,3 +174,18 @@ def test_an_edited_schedule_reloaded_from_the_console_is_answered_at_once_withou
     finally:
         db.save(load_directory(KNOWLEDGE), live.engine, "tests")
     assert "jeudi 26 novembre 2026, 14h-17h" in text(Conversation(assistant).say("carte grise a Mayet"))
+
+
+def test_a_territory_loaded_into_the_running_assistant_is_understood_in_a_sentence_without_retraining(assistant, tmp_path):
+    folder = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, folder)
+    shutil.copytree(ROOT / "tests" / "fixtures" / "territoire-loir-luce-berce", folder / "loir-luce-berce")
+    assert "Montval" not in (ROOT / "data" / "nlu" / "generated" / "connaissances.yml").read_text()  # unknown to the model
+    live = LiveKnowledge(url=f"sqlite:///{assistant.db_path}")
+    try:
+        assert reload_from_files(folder, live)["ok"]
+        answer = text(Conversation(assistant).say("bonjour j'habite à Montval-sur-Loir et je dois refaire ma carte grise"))
+        assert "Carte grise" in answer and "près de chez vous (à Montval-sur-Loir)" in answer
+        assert "France Services Loir-Lucé-Bercé" in answer and "Mayet" not in answer
+    finally:
+        db.save(load_directory(KNOWLEDGE), live.engine, "tests")

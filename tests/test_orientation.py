@@ -31,10 +31,9 @@ def test_every_theme_sends_a_mayet_resident_to_the_mayet_permanence(orientation,
     answer = orientation.orient(text, mayet, now=NOW)
     assert answer.need.key == need_key
     assert answer.organismes[0].id == organisme
-    if answer.demarche is not None and not answer.demarche.lieu_utile:
-        assert answer.places == []  # done from home: no place to send anyone to
-        return
     first = answer.places[0]
+    if answer.demarche is not None and not answer.demarche.lieu_utile:  # done from home: where to get help with it
+        assert all(ps.organisme.id == "france-services" for p in answer.places for ps in p.permanences)
     assert first.lieu.id == "mairie-mayet" and first.reason == "dans votre commune"
     assert first.permanences[0].organisme.id == "france-services"
     assert first.permanences[0].slots[0].debut.date() == date(2026, 11, 26)
@@ -107,7 +106,10 @@ def test_no_permanence_is_said_missing_not_invented(orientation):
     assert all(ps.organisme.id == "france-services" for p in answer.places for ps in p.permanences)
     assert answer.missing == ["aucune permanence connue de MDPH sur le territoire : adressez-vous à votre France Services"]
     online_only = orientation.orient("carte européenne", "Mayet", now=NOW)
-    assert online_only.places == [] and online_only.demarche.en_ligne is not None
+    assert online_only.demarche.en_ligne is not None and not online_only.missing
+    assert online_only.places[0].lieu.id == "mairie-mayet"
+    assert {ps.organisme.id for p in online_only.places for ps in p.permanences} == {"france-services"}
+    assert orientation.orient("carte européenne", None, now=NOW).places == []  # no commune: nothing to narrow
 
 
 def test_theme_and_organisme_needs(orientation):

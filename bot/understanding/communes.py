@@ -60,9 +60,10 @@ class CommuneFinder:
                 bucket = self._by_form.setdefault(form, [])
                 if c not in bucket:
                     bucket.append(c)
-            head = re.split(r"[- ']", c.nom, maxsplit=1)[0]
-            if "-" in c.nom and len(head) >= 5:
-                self._by_head.setdefault(normalize(head), []).append(c)
+            words = re.split(r"[- ']", c.nom)
+            words = words[1:] if words[0].lower() in ("le", "la", "les", "l") and len(words) > 1 else words
+            if "-" in c.nom and len(words[0]) >= 4:  # « Luché » for Luché-Pringé, « Bruère » for La Bruère-sur-Loir
+                self._by_head.setdefault(normalize(words[0]), []).append(c)
         for bucket in self._by_postcode.values():
             bucket.sort(key=lambda c: c.nom)
         self._forms = sorted(self._by_form, key=len, reverse=True)  # the longest name first: exact beats containing
@@ -73,10 +74,11 @@ class CommuneFinder:
             if raw in self._by_insee and raw not in self._by_postcode:
                 return CommuneMatch([self._by_insee[raw]], "insee", raw)
             return CommuneMatch(list(self._by_postcode.get(raw, [])), "code postal", raw)
-        query = _expand(normalize(raw))
+        plain = normalize(raw)
+        query = _expand(plain)
         if not query:
             return CommuneMatch([], "")
-        padded = f" {query} "
+        padded = f" {query} {plain} "  # « au Lude » is « à le Lude »; « aux Choux » stays as typed too
         named = next((form for form in self._forms if f" {form} " in padded), None)
         if named:
             return CommuneMatch(list(self._by_form[named]), "nom", named)
@@ -95,6 +97,7 @@ class CommuneFinder:
                 windows += [" ".join(words[i + 1:i + 1 + n]) for n in range(1, 5) if i + n < len(words) + 1]
         best = None
         heads = [h for h, communes in self._by_head.items() if len(communes) == 1 and h not in self._by_form]
+        windows += [w.split(" ", 1)[1] for w in windows if w.split(" ", 1)[0] in ("le", "la", "les", "l") and " " in w]
         for window in windows:
             if len(window) < 4:
                 continue

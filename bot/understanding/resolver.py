@@ -45,6 +45,9 @@ CLASSIFIER_MARGIN = 0.15  # the same, for the classifier's decision values
 STRICT_ACCEPT = -0.2  # the classifier's threshold when the NLU itself found no need (fallback, out of scope)
 MAX_CHOICES = 3
 # Words that make a message about an organisme itself (its phone, its permanence), not a démarche.
+SURE = 0.3  # a démarche scored this high is what the message asks for, even if it names an organisme
+FILLER = frozenset("et pour la le les l de du des d a au aux avec sur c est ca quoi alors concernant svp stp "
+                   "bonjour merci moi je j ai une un".split())
 ORGANISME_CUES = ("rdv", "rendez vous", "numero", "telephone", "tel", "joindre", "contacter", "appeler", "permanence",
                   "permanences", "horaires", "horaire", "ouvert", "ouverte", "adresse", "agence", "bureau",
                   "conseiller", "conseillere", "quelqu un", "accueil")
@@ -222,19 +225,31 @@ class Resolver:
             first = Candidate("demarche", self._ids[exact], round(float(score[exact]), 4))
             return Resolution([first] + [c for c in candidates if c.key != first.key], "demarche")
         named = self.organismes_named(text)
-        alone = any(query == name for name, _ in self._organisme_names)  # « CAF », « sécu »
-        if named and (alone or any(contains_words(query, cue) for cue in ORGANISME_CUES) or nearest < NEAREST):
-            # « le numéro de la MSA », « rdv avec quelqu'un de la CARSAT », « la CAF » alone
-            return Resolution([Candidate("organisme", key, 1.0) for key in named] + candidates, "organisme")
-        accept, margin = (CLASSIFIER_ACCEPT, CLASSIFIER_MARGIN) if self.method == "classifieur" else (ACCEPT, MARGIN)
-        if strict and self.method == "classifieur":
-            accept = STRICT_ACCEPT
+        if named:
+            rest = f" {query} "
+            for name, _ in self._organisme_names:
+                rest = rest.replace(f" {name} ", " ")
+            alone = set(rest.split()) <= FILLER  # « CAF », « et pour la CAF ? »
+            cue = any(contains_words(query, c) for c in ORGANISME_CUES) and candidates[0].score < SURE
+            top = self.k.demarches[candidates[0].key]
+            elsewhere = not set(named) & set(top.organismes + [o for c in top.conditions for o in c.organismes])
+            weak = candidates[0].score < (STRICT_ACCEPT if strict else accept_of(self.method))
+            if alone or cue or nearest < NEAREST or weak or (elsewhere and len(named) == 1):
+                # « le numéro de la MSA », « rdv avec quelqu'un de la CARSAT », « trop perçu Pôle emploi » (not the
+                # CAF's), but « carte vitale, numéro de sécu » is the card
+                return Resolution([Candidate("organisme", key, 1.0) for key in named] + candidates, "organisme")
+        accept = STRICT_ACCEPT if strict and self.method == "classifieur" else accept_of(self.method)
+        margin = CLASSIFIER_MARGIN if self.method == "classifieur" else MARGIN
         if not candidates or nearest < NEAREST or candidates[0].score < accept:
             return Resolution(candidates, "aucun")
         close = [c for c in candidates if candidates[0].score - c.score < margin]
         if len(close) > 1:
             return Resolution(close + [c for c in candidates if c not in close], "choix", len(close))
         return Resolution(candidates, "demarche")
+
+
+def accept_of(method: Method) -> float:
+    return CLASSIFIER_ACCEPT if method == "classifieur" else ACCEPT
 
 
 class _Classifier:
