@@ -162,7 +162,7 @@ class ActionFollowUp(RepereAction):
         answer = o.orient(need, commune, c.profile_of(state), current_time())
         replies = r.follow_up_replies(answer, "when" if intent == "ask_when" else "where")
         if commune is None and r.place_matters(o, need):
-            replies.append(r.commune_question(None, after_answer=True))
+            replies.append(r.commune_question())
         send(dispatcher, replies)
         return []
 

@@ -25,6 +25,7 @@ from bot.understanding.text import MAX_QUERY, normalize
 
 THEME_PREFIX = "theme_"
 THEME_CONFIDENT = 0.6  # an NLU theme this sure, with no démarche recognised, offers the theme's démarches
+TIE = 0.05  # two démarches this close, leading to different organismes: ask which one, as buttons
 PLACE_CONFIDENT = 0.75  # an NLU this sure that an unknown word is a place: « je ne trouve pas Saumur »
 # The NLU found no need (unsure, out of scope): the résolveur must then be surer of itself; the same when the NLU
 # read a place or a profile fact that is not there (« qsdkjh »).
@@ -126,7 +127,7 @@ def respond(o: Orientation, state: State, turn: Turn, now: datetime) -> Outcome:
     elif match.communes:
         commune_choices = match.communes
     # 3. What: a button, the current need kept, or the résolveur (the NLU's theme as a prior).
-    need, choices = _need(o, state, turn, text, match.said, bool(facts))
+    need, choices, also = _need(o, state, turn, text, match.said, bool(facts))
     if need is None and not choices:
         if match.communes or facts:  # where they live, who they are: kept, with the current need if any
             need = r.need_from_key(o, state.besoin)
@@ -162,6 +163,9 @@ def respond(o: Orientation, state: State, turn: Turn, now: datetime) -> Outcome:
         replies = r.place_replies(answer)  # the commune came after the answer: only where and when
     else:
         replies = r.answer_replies(answer)
+    if also:
+        replies.append(r.Reply("Vous cherchiez peut-être plutôt :", [
+            (n.label, r.payload(f"{THEME_PREFIX}{o.k.demarches[n.key].theme}", demarche=n.key)) for n in also]))
     if commune_choices:
         replies.append(_commune_choice(commune_choices, match.how, match.said))
         state = replace(state, commune_choix=tuple(c.nom for c in commune_choices))
@@ -169,40 +173,42 @@ def respond(o: Orientation, state: State, turn: Turn, now: datetime) -> Outcome:
         if turn.intent == "inform_commune" and turn.confidence >= PLACE_CONFIDENT and _looks_like_a_place(text):
             replies += _unknown_commune(o, text)
         else:
-            replies.append(r.commune_question(None, after_answer=True))
+            replies.append(r.commune_question())
     return Outcome(replies, state, answer)
 
 
 def _need(o: Orientation, state: State, turn: Turn, text: str, commune_words: str, profile_given: bool):
-    """(need, choices): the need this message asks for, or the démarches to choose from."""
+    """(need, choices, also): the need this message asks for, or the démarches to choose from, and the
+    close ones to offer after the answer."""
     if turn.demarche in o.k.demarches:  # a button
         d = o.k.demarches[turn.demarche]
-        return Need("demarche", d.id, d.titre), []
+        return Need("demarche", d.id, d.titre), [], []
     if text.startswith("/"):  # a theme button of the greeting: its démarches, as buttons
         theme = turn.intent.removeprefix(THEME_PREFIX)
-        return (Need("theme", theme, r.THEME_LABELS[theme]) if theme in THEMES else None), []
+        return (Need("theme", theme, r.THEME_LABELS[theme]) if theme in THEMES else None), [], []
     current = r.need_from_key(o, state.besoin)
     if (commune_words or profile_given) and _says_nothing_else(text, commune_words):
-        return current, []  # « et à Mayet ? », « j'ai 19 ans »: the current need, with what is new
+        return current, [], []  # « et à Mayet ? », « j'ai 19 ans »: the current need, with what is new
     theme = turn.intent.removeprefix(THEME_PREFIX) if turn.intent.startswith(THEME_PREFIX) else None
     theme = theme if theme in THEMES else None
     strict = turn.intent in UNSURE_INTENTS or (turn.intent in PLACE_INTENTS and not (commune_words or profile_given))
     resolution = o.understand(text, theme, turn.confidence if theme else 0.0, strict=strict)
     if resolution.best:
-        return o.need_of(resolution.best), []
+        return o.need_of(resolution.best), [], []
     if turn.organisme in o.k.organismes:
-        return Need("organisme", turn.organisme, o.k.organismes[turn.organisme].nom), []
+        return Need("organisme", turn.organisme, o.k.organismes[turn.organisme].nom), [], []
     if resolution.decision == "choix":
         choices = [o.need_of(c) for c in resolution.choices]
-        if state.choix or _same_organisme(o, choices, profile_of(state)):
-            return choices[0], []  # asked already (never twice in a row), or any of them leads to the same place
-        return None, choices
+        tie = resolution.candidates[0].score - resolution.candidates[1].score < TIE
+        if tie and not state.choix and not _same_organisme(o, choices, profile_of(state)):
+            return None, choices, []  # genuinely close, and not the same place: which one?
+        return choices[0], [], choices[1:]  # the most likely answered, the others offered after it
     named = o.find_need(text)
     if named is not None and named.kind == "theme":
-        return named, []
+        return named, [], []
     if theme and turn.confidence >= THEME_CONFIDENT and not current:
-        return Need("theme", theme, r.THEME_LABELS[theme]), []
-    return None, []
+        return Need("theme", theme, r.THEME_LABELS[theme]), [], []
+    return None, [], []
 
 
 def _same_organisme(o: Orientation, choices: list[Need], profile: Profile) -> bool:

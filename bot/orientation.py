@@ -31,14 +31,6 @@ THEME_LABELS = {
     "citoyennete": "état civil, élections et Pacs (mairie)",
 }
 FALLBACK_PHONE = ("39 39", "Allô Service Public")
-# Words that may surround a commune in a follow-up: « et à Mayet ? », « et du côté de Sarcé ».
-FOLLOW_UP_WORDS = frozenset("et a au aux pour sur du de des la le les l cote vers dans chez alors plutot si c est ca".split())
-
-
-def only_names_a_commune(text: str, commune_text: str) -> bool:
-    """Whether a message says nothing but a commune: a follow-up on the current need."""
-    message, commune = normalize(text), normalize(commune_text)
-    return bool(commune) and commune in message and set(message.replace(commune, " ", 1).split()) <= FOLLOW_UP_WORDS
 
 
 @dataclass

@@ -213,14 +213,10 @@ def follow_up_replies(answer: Answer, question: str) -> list[Reply]:
 # ------------------------------------------------------------------ commune
 
 
-def commune_question(choices: list[str] | None, after_answer: bool = False) -> Reply:
-    if choices:
-        return Reply("Laquelle est votre commune ? Vous pouvez aussi écrire son nom ou son code postal.",
-                     [(name, payload("inform_commune", commune=name)) for name in choices])
-    if after_answer:
-        return Reply("Pour vous dire où aller et les prochaines dates près de chez vous : dans quelle commune "
-                     "habitez-vous ? Écrivez son nom ou son code postal.")
-    return Reply("Dans quelle commune habitez-vous ? Écrivez son nom ou son code postal.")
+def commune_question() -> Reply:
+    """Asked after the answer: the commune gives only the place and the next sessions."""
+    return Reply("Pour vous dire où aller et les prochaines dates près de chez vous : dans quelle commune "
+                 "habitez-vous ? Écrivez son nom ou son code postal.")
 
 
 @dataclass
@@ -230,7 +226,6 @@ class CommuneCheck:
     commune: Commune | None
     problem: Reply | None = None
     choices: list[str] = field(default_factory=list)
-    unknown: bool = False  # nothing matched (a failed try), as opposed to several matches
 
 
 def check_commune(orientation: Orientation, typed: str) -> CommuneCheck:
@@ -243,7 +238,7 @@ def check_commune(orientation: Orientation, typed: str) -> CommuneCheck:
         how = "Le code postal" if match.how == "code postal" else "Le nom"
         return CommuneCheck(None, Reply(f"{how} « {shown} » correspond à plusieurs communes : {', '.join(names)}."), names)
     close = [c.nom for c in orientation.closest_communes(typed)]
-    return CommuneCheck(None, Reply(f"Je ne trouve pas « {shown} » parmi les communes que je connais."), close, unknown=True)
+    return CommuneCheck(None, Reply(f"Je ne trouve pas « {shown} » parmi les communes que je connais."), close)
 
 
 def unknown_commune_outside(orientation: Orientation) -> str:

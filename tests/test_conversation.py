@@ -6,6 +6,7 @@ import pytest
 
 from bot import conversation as c
 from bot.db import DatabaseUnavailable  # noqa: F401 - the module must stay importable without a DB
+from bot.understanding.resolver import Candidate, Resolution
 from conftest import NOW
 
 
@@ -60,6 +61,8 @@ def test_a_commune_alone_keeps_the_need_and_a_new_need_keeps_the_commune(orienta
     first = say(orientation, "demande d'APL", intent="theme_logement")
     then = say(orientation, "Mayet", first.state, intent="inform_commune")
     assert then.state.besoin == "demarche:aide-logement" and "Mairie de Mayet" in texts(then)
+    side = say(orientation, "et du côté de Sarcé ?", first.state, intent="inform_commune")
+    assert side.state.besoin == "demarche:aide-logement" and side.state.commune == "Sarcé"
     other = say(orientation, "et pour ma carte vitale ?", then.state, intent="theme_sante")
     assert other.state.besoin == "demarche:carte-vitale" and other.state.commune == "Mayet"
     assert "Mairie de Mayet" in texts(other) and "dans quelle commune" not in texts(other)
@@ -113,3 +116,20 @@ def test_a_greeting_or_a_request_for_a_person_that_carries_a_need_is_answered(or
 def test_distress_gets_the_emergency_number_whatever_the_nlu_guessed(orientation):
     outcome = say(orientation, "ma petite sœur de 12 ans se fait frapper par mon beau-père", intent="nlu_fallback", confidence=0.3)
     assert outcome.replies[0].text.splitlines()[0].startswith("Si vous êtes en danger") and " 119 " in outcome.replies[0].text
+
+
+@pytest.mark.parametrize("scores,asked", [((-0.30, -0.32), True), ((-0.30, -0.45), False)])
+def test_close_demarches_are_asked_as_buttons_only_when_tied_and_otherwise_offered_after_the_answer(
+        orientation, monkeypatch, scores, asked):
+    candidates = [Candidate("demarche", "aide-logement", scores[0]), Candidate("demarche", "cheque-energie", scores[1])]
+    monkeypatch.setattr(orientation, "understand", lambda *args, **kwargs: Resolution(candidates, "choix", close=2))
+    outcome = say(orientation, "une aide pour payer", intent="theme_logement")
+    buttons = [label for reply in outcome.replies for label, _ in reply.buttons]
+    assert orientation.k.demarches["cheque-energie"].titre in buttons  # the other one is always within reach
+    if asked:  # CAF or the chèque énergie service: which one?
+        assert "de quelle démarche" in texts(outcome) and outcome.state.choix and outcome.answer is None
+    else:  # the more likely is answered, the other offered after it
+        assert outcome.state.besoin == "demarche:aide-logement" and "Qui s'en occupe" in texts(outcome)
+        assert "Vous cherchiez peut-être plutôt" in texts(outcome)
+    again = say(orientation, "une aide pour payer", outcome.state, intent="theme_logement")
+    assert again.state.besoin == "demarche:aide-logement"  # never asked twice in a row

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from bot.orientation import Profile, only_names_a_commune
+from bot.orientation import Profile
 from conftest import NOW
 
 # One need per theme, as a citizen or an agent would type it, with the organisme expected
@@ -155,10 +155,3 @@ def test_empty_huge_or_odd_input_never_crashes(orientation, typed):
     else:
         assert answer.need.key == "carte-vitale"
     assert orientation.find_commune(typed).communes == []
-
-
-def test_a_follow_up_naming_only_a_commune_is_told_from_a_new_need():
-    assert only_names_a_commune("et à Yvré-le-Pôlin ?", "Yvré-le-Pôlin")
-    assert only_names_a_commune("et du côté de Sarcé", "Sarcé")
-    assert not only_names_a_commune("ma carte vitale à Mayet", "Mayet")
-    assert not only_names_a_commune("et à Mayet ?", "")
