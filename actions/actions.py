@@ -146,6 +146,15 @@ class ActionGreet(RepereAction):
         return carry_out(dispatcher, tracker, c.greeting_or_need)
 
 
+class ActionSmallTalk(RepereAction):
+    """« oui », « non », « au revoir »: answered, unless the message was misread as one of them."""
+
+    action_name = "action_small_talk"
+
+    def act(self, dispatcher, tracker):
+        return carry_out(dispatcher, tracker, c.small_talk_or_need)
+
+
 class ActionFollowUp(RepereAction):
     """« c'est quand ? », « c'est où ? »: about the need already given."""
 

@@ -21,15 +21,16 @@ from bot.emergency import emergency_text, is_distress
 from bot.knowledge.schema import THEMES, Commune
 from bot.orientation import Answer, Need, Orientation, Profile
 from bot.understanding.profile import profile_facts
-from bot.understanding.text import MAX_QUERY, normalize
+from bot.understanding.small_talk import is_small_talk
+from bot.understanding.text import MAX_QUERY, normalize, split_needs
 
 THEME_PREFIX = "theme_"
 THEME_CONFIDENT = 0.6  # an NLU theme this sure, with no démarche recognised, offers the theme's démarches
 TIE = 0.05  # two démarches this close, leading to different organismes: ask which one, as buttons
 PLACE_CONFIDENT = 0.75  # an NLU this sure that an unknown word is a place: « je ne trouve pas Saumur »
-# The NLU found no need (unsure, out of scope): the résolveur must then be surer of itself; the same when the NLU
+# The NLU found no need (unsure, out of scope, a follow-up question): the résolveur must then be surer of itself; the same when the NLU
 # read a place or a profile fact that is not there (« qsdkjh »).
-UNSURE_INTENTS = ("nlu_fallback", "out_of_scope")
+UNSURE_INTENTS = ("nlu_fallback", "out_of_scope", "ask_when", "ask_where")  # « c'est quand ? » names no need
 PLACE_INTENTS = ("inform_commune", "inform_profile")
 # Words that say nothing about the need: what is left of « et à Mayet ? » once the commune is removed.
 FILLER = frozenset("et a au aux pour sur du de des la le les l cote vers dans chez alors plutot si c est ca moi "
@@ -92,7 +93,23 @@ SURE = 0.25  # the résolveur's score above which a request for a person is take
 def follow_up_without_need(o: Orientation, state: State, turn: Turn, now: datetime) -> Outcome:
     """« c'est où la MSAP ? » before any need names an organisme; « c'est quand ? » alone asks for the need."""
     outcome = respond(o, state, turn, now)
-    return outcome if outcome.understood else Outcome([r.ask_need_reply()], state)
+    if outcome.understood or outcome.human_contact:
+        return outcome
+    return Outcome([r.ask_need_reply()], replace(state, incompris=True))  # a second one in a row: the human contact
+
+
+SMALL_TALK = {"affirm": "utter_ask_need", "deny": "utter_goodbye", "goodbye": "utter_goodbye"}
+
+
+def small_talk_or_need(o: Orientation, state: State, turn: Turn, now: datetime) -> Outcome:
+    """« oui », « non merci », « au revoir » get their answer; « nous on est à la MSA », read as one of them, is
+    answered; « 🙂🙂 » is not understood."""
+    text = turn.text[:MAX_QUERY]
+    if _asks_for_something(o, text) or profile_facts(text) or o.find_commune(text).communes:
+        return respond(o, state, turn, now)
+    if not is_small_talk(text):
+        return not_understood(o, state, now)
+    return Outcome([], replace(state, incompris=False), response=SMALL_TALK.get(turn.intent, "utter_goodbye"))
 
 
 def _asks_for_something(o: Orientation, text: str, sure: float | None = None) -> bool:
@@ -128,6 +145,7 @@ def respond(o: Orientation, state: State, turn: Turn, now: datetime) -> Outcome:
         commune_choices = match.communes
     # 3. What: a button, the current need kept, or the résolveur (the NLU's theme as a prior).
     need, choices, also = _need(o, state, turn, text, match.said, bool(facts))
+    said_also = bool(also) and len(split_needs(text)) > 1
     if need is None and not choices:
         if match.communes or facts:  # where they live, who they are: kept, with the current need if any
             need = r.need_from_key(o, state.besoin)
@@ -138,7 +156,8 @@ def respond(o: Orientation, state: State, turn: Turn, now: datetime) -> Outcome:
                     state = replace(state, commune_choix=tuple(c.nom for c in commune_choices))
                 return Outcome(replies, replace(state, incompris=False))
         elif turn.intent == "inform_commune" and turn.confidence >= PLACE_CONFIDENT and _looks_like_a_place(text):
-            return Outcome(_unknown_commune(o, text), replace(state, incompris=False))
+            # « Saumur », or « azertyuiop » read as a place: said, and counted as not understood (twice: a person)
+            return Outcome(_unknown_commune(o, text), replace(state, incompris=True))
         elif turn.intent == "out_of_scope":
             return Outcome([r.out_of_scope_reply()], replace(state, incompris=False), understood=False)
         else:
@@ -164,7 +183,7 @@ def respond(o: Orientation, state: State, turn: Turn, now: datetime) -> Outcome:
     else:
         replies = r.answer_replies(answer)
     if also:
-        replies.append(r.Reply("Vous cherchiez peut-être plutôt :", [
+        replies.append(r.Reply("Vous avez aussi parlé de :" if said_also else "Vous cherchiez peut-être plutôt :", [
             (n.label, r.payload(f"{THEME_PREFIX}{o.k.demarches[n.key].theme}", demarche=n.key)) for n in also]))
     if commune_choices:
         replies.append(_commune_choice(commune_choices, match.how, match.said))
@@ -192,6 +211,9 @@ def _need(o: Orientation, state: State, turn: Turn, text: str, commune_words: st
     theme = turn.intent.removeprefix(THEME_PREFIX) if turn.intent.startswith(THEME_PREFIX) else None
     theme = theme if theme in THEMES else None
     strict = turn.intent in UNSURE_INTENTS or (turn.intent in PLACE_INTENTS and not (commune_words or profile_given))
+    first, other = _first_and_other_need(o, text)
+    if first is not None:  # « l'actualisation + la déclaration trimestrielle »: the first answered, the other offered
+        return first, [], [other]
     resolution = o.understand(text, theme, turn.confidence if theme else 0.0, strict=strict)
     if resolution.best:
         return o.need_of(resolution.best), [], []
@@ -209,6 +231,17 @@ def _need(o: Orientation, state: State, turn: Turn, text: str, commune_words: st
     if theme and turn.confidence >= THEME_CONFIDENT and not current:
         return Need("theme", theme, r.THEME_LABELS[theme]), [], []
     return None, [], []
+
+
+def _first_and_other_need(o: Orientation, text: str) -> tuple[Need | None, Need | None]:
+    """Two démarches said with an explicit « et aussi », each clearly: the first one, and the other."""
+    parts = split_needs(text)
+    if len(parts) < 2:
+        return None, None
+    first, other = (o.understand(part, strict=True).best for part in (parts[0], " ".join(parts[1:])))
+    if first and other and first.kind == other.kind == "demarche" and first.key != other.key:
+        return o.need_of(first), o.need_of(other)
+    return None, None
 
 
 def _same_organisme(o: Orientation, choices: list[Need], profile: Profile) -> bool:

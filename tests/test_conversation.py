@@ -88,6 +88,8 @@ def test_a_button_names_the_demarche_and_an_unknown_commune_is_said(orientation)
     assert picked.state.besoin == "demarche:aspa"
     unknown = say(orientation, "Saumur", picked.state, intent="inform_commune", confidence=0.9)
     assert "Je ne trouve pas « Saumur »" in texts(unknown) and "39 39" in texts(unknown)
+    then = say(orientation, "zorglub flip flap", unknown.state, intent="nlu_fallback", confidence=0.3)
+    assert then.human_contact  # a commune not found, then nonsense: two misunderstandings in a row
 
 
 def test_out_of_scope_and_empty_messages_get_an_answer(orientation):
@@ -133,3 +135,31 @@ def test_close_demarches_are_asked_as_buttons_only_when_tied_and_otherwise_offer
         assert "Vous cherchiez peut-être plutôt" in texts(outcome)
     again = say(orientation, "une aide pour payer", outcome.state, intent="theme_logement")
     assert again.state.besoin == "demarche:aide-logement"  # never asked twice in a row
+
+
+def test_small_talk_is_answered_unless_the_message_was_misread_as_small_talk(orientation):
+    def small(text, state=c.State(), intent="goodbye"):
+        return c.small_talk_or_need(orientation, state, c.Turn(text, intent, 0.6), NOW)
+    assert small("au revoir et merci").response == "utter_goodbye"
+    assert small("oui", intent="affirm").response == "utter_ask_need"
+    first = c.State(besoin="demarche:allocations-familiales")
+    msa = small("ah mais nous on est à la MSA", first)  # a profile fact, not a goodbye
+    assert msa.state.regime == "agricole" and msa.answer.organismes[0].id == "msa"
+    once = small("...", intent="deny")
+    assert not once.understood and once.response is None
+    twice = small("🙂🙂", once.state)  # two misunderstandings in a row: the human contact
+    assert twice.human_contact and "02 85 29 07 11" in texts(twice)
+
+
+def test_a_question_without_a_need_then_nonsense_gives_the_human_contact(orientation):
+    when = c.follow_up_without_need(orientation, c.State(), c.Turn("c'est quand ?", "ask_when", 0.9), NOW)
+    assert "Quelle est votre démarche" in texts(when) and when.state.incompris
+    then = say(orientation, "mmmh blabla truc", when.state, intent="nlu_fallback", confidence=0.3)
+    assert then.human_contact
+
+
+def test_a_second_need_said_with_and_also_is_offered_after_the_first_is_answered(orientation):
+    outcome = say(orientation, "besoin d'aide pour l'actualisation pole emploi + la declaration trimestrielle caf", intent="theme_emploi")
+    assert outcome.state.besoin == "demarche:actualisation-france-travail"
+    offered = next(reply for reply in outcome.replies if reply.text == "Vous avez aussi parlé de :")
+    assert [label for label, _ in offered.buttons] == [orientation.k.demarches["declaration-trimestrielle"].titre]

@@ -10,10 +10,10 @@ from bot.understanding.text import MAX_QUERY, normalize
 # « j'ai 19 ans », « jai 19 ans », « g 19 ans », « âgé de 19 ans », « 19 ans et je cherche »
 _AGE = re.compile(r"\b(?:j ai|jai|g|age de|agee de|moi|j aurai|j ai eu)\s+(\d{1,3})\s*ans\b|^(\d{1,2})\s*ans\b")
 _FARMING = re.compile(
-    r"\b(agricult(eur|rice)s?|exploitant(e)? agricole|salarie(e)? agricole|ouvri(er|ere) agricole|eleveu(r|se)|"
-    r"viticult(eur|rice)|viticole|ouvri(er|ere) (agricole|viticole|de la vigne)|maraich(er|ere)|cerealier|paysan(ne)?|"
+    r"\b((agri|arbori|horti|viti)cult(eur|rice)s?|exploitant(e)? agricole|salarie(e)? agricole|ouvri(er|ere) agricole|eleveu(r|se)|"
+    r"viticole|ouvri(er|ere) (agricole|viticole|de la vigne)|maraich(er|ere)|cerealier|paysan(ne)?|"
     r"exploitation agricole|(ma|notre) ferme|regime agricole|mutualite sociale agricole|"
-    r"(je suis|affilie(e)?|cotise|inscrit(e)?|depend|releve)( a| de)? (la )?msa)\b")
+    r"(je suis|on est|nous sommes|affilie(e)?s?|cotise|inscrit(e)?s?|depend|releve)( a| de)? (la )?msa)\b")
 
 
 @dataclass(frozen=True)
