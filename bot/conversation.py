@@ -155,8 +155,9 @@ def respond(o: Orientation, state: State, turn: Turn, now: datetime) -> Outcome:
                     replies.insert(0, _commune_choice(commune_choices, match.how, match.said))
                     state = replace(state, commune_choix=tuple(c.nom for c in commune_choices))
                 return Outcome(replies, replace(state, incompris=False))
-        elif turn.intent == "inform_commune" and turn.confidence >= PLACE_CONFIDENT and _looks_like_a_place(text):
-            # « Saumur », or « azertyuiop » read as a place: said, and counted as not understood (twice: a person)
+        elif (state.besoin and not state.commune and turn.intent == "inform_commune"
+              and turn.confidence >= PLACE_CONFIDENT and _looks_like_a_place(text)):
+            # « Saumur » when the commune was asked: said, and counted as not understood (twice: a person)
             return Outcome(_unknown_commune(o, text), replace(state, incompris=True))
         elif turn.intent == "out_of_scope":
             return Outcome([r.out_of_scope_reply()], replace(state, incompris=False), understood=False)
