@@ -28,8 +28,8 @@ THEME_PREFIX = "theme_"
 THEME_CONFIDENT = 0.6  # an NLU theme this sure, with no démarche recognised, offers the theme's démarches
 TIE = 0.05  # two démarches this close, leading to different organismes: ask which one, as buttons
 PLACE_CONFIDENT = 0.75  # an NLU this sure that an unknown word is a place: « je ne trouve pas Saumur »
-# The NLU found no need (unsure, out of scope, a follow-up question): the résolveur must then be surer of itself; the same when the NLU
-# read a place or a profile fact that is not there (« qsdkjh »).
+# The NLU found no need (unsure, out of scope, a follow-up question): the résolveur must then be surer
+# of itself; the same when the NLU read a place or a profile fact that is not there (« qsdkjh »).
 UNSURE_INTENTS = ("nlu_fallback", "out_of_scope", "ask_when", "ask_where")  # « c'est quand ? » names no need
 PLACE_INTENTS = ("inform_commune", "inform_profile")
 # Words that say nothing about the need: what is left of « et à Mayet ? » once the commune is removed.
@@ -145,7 +145,6 @@ def respond(o: Orientation, state: State, turn: Turn, now: datetime) -> Outcome:
         commune_choices = match.communes
     # 3. What: a button, the current need kept, or the résolveur (the NLU's theme as a prior).
     need, choices, also = _need(o, state, turn, text, match.said, bool(facts))
-    said_also = bool(also) and len(split_needs(text)) > 1
     if need is None and not choices:
         if match.communes or facts:  # where they live, who they are: kept, with the current need if any
             need = r.need_from_key(o, state.besoin)
@@ -184,8 +183,9 @@ def respond(o: Orientation, state: State, turn: Turn, now: datetime) -> Outcome:
     else:
         replies = r.answer_replies(answer)
     if also:
-        replies.append(r.Reply("Vous avez aussi parlé de :" if said_also else "Vous cherchiez peut-être plutôt :", [
-            (n.label, r.payload(f"{THEME_PREFIX}{o.k.demarches[n.key].theme}", demarche=n.key)) for n in also]))
+        heading, others = also
+        replies.append(r.Reply(heading, [(n.label, r.payload(f"{THEME_PREFIX}{o.k.demarches[n.key].theme}", demarche=n.key))
+                                         for n in others]))
     if commune_choices:
         replies.append(_commune_choice(commune_choices, match.how, match.said))
         state = replace(state, commune_choix=tuple(c.nom for c in commune_choices))
@@ -198,40 +198,40 @@ def respond(o: Orientation, state: State, turn: Turn, now: datetime) -> Outcome:
 
 
 def _need(o: Orientation, state: State, turn: Turn, text: str, commune_words: str, profile_given: bool):
-    """(need, choices, also): the need this message asks for, or the démarches to choose from, and the
-    close ones to offer after the answer."""
+    """(need, choices, also): the need this message asks for, or the démarches to choose from, and
+    (heading, démarches) to offer after the answer: a close second, or a second need said."""
     if turn.demarche in o.k.demarches:  # a button
         d = o.k.demarches[turn.demarche]
-        return Need("demarche", d.id, d.titre), [], []
+        return Need("demarche", d.id, d.titre), [], None
     if text.startswith("/"):  # a theme button of the greeting: its démarches, as buttons
         theme = turn.intent.removeprefix(THEME_PREFIX)
-        return (Need("theme", theme, r.THEME_LABELS[theme]) if theme in THEMES else None), [], []
+        return (Need("theme", theme, r.THEME_LABELS[theme]) if theme in THEMES else None), [], None
     current = r.need_from_key(o, state.besoin)
     if (commune_words or profile_given) and _says_nothing_else(text, commune_words):
-        return current, [], []  # « et à Mayet ? », « j'ai 19 ans »: the current need, with what is new
+        return current, [], None  # « et à Mayet ? », « j'ai 19 ans »: the current need, with what is new
     theme = turn.intent.removeprefix(THEME_PREFIX) if turn.intent.startswith(THEME_PREFIX) else None
     theme = theme if theme in THEMES else None
     strict = turn.intent in UNSURE_INTENTS or (turn.intent in PLACE_INTENTS and not (commune_words or profile_given))
     first, other = _first_and_other_need(o, text)
     if first is not None:  # « l'actualisation + la déclaration trimestrielle »: the first answered, the other offered
-        return first, [], [other]
+        return first, [], ("Vous avez aussi parlé de :", [other])
     resolution = o.understand(text, theme, turn.confidence if theme else 0.0, strict=strict)
     if resolution.best:
-        return o.need_of(resolution.best), [], []
+        return o.need_of(resolution.best), [], None
     if turn.organisme in o.k.organismes:
-        return Need("organisme", turn.organisme, o.k.organismes[turn.organisme].nom), [], []
+        return Need("organisme", turn.organisme, o.k.organismes[turn.organisme].nom), [], None
     if resolution.decision == "choix":
         choices = [o.need_of(c) for c in resolution.choices]
         tie = resolution.candidates[0].score - resolution.candidates[1].score < TIE
         if tie and not state.choix and not _same_organisme(o, choices, profile_of(state)):
-            return None, choices, []  # genuinely close, and not the same place: which one?
-        return choices[0], [], choices[1:]  # the most likely answered, the others offered after it
+            return None, choices, None  # genuinely close, and not the same place: which one?
+        return choices[0], [], ("Vous cherchiez peut-être plutôt :", choices[1:])  # the most likely answered, the others offered after it
     named = o.find_need(text)
     if named is not None and named.kind == "theme":
-        return named, [], []
+        return named, [], None
     if theme and turn.confidence >= THEME_CONFIDENT and not current:
-        return Need("theme", theme, r.THEME_LABELS[theme]), [], []
-    return None, [], []
+        return Need("theme", theme, r.THEME_LABELS[theme]), [], None
+    return None, [], None
 
 
 def _first_and_other_need(o: Orientation, text: str) -> tuple[Need | None, Need | None]:

@@ -65,7 +65,7 @@ def test_need_answered_at_once_then_shared_postal_code_then_choice_gives_the_pla
 
 def test_the_commune_in_the_first_message_skips_the_question_and_old_names_are_understood(assistant):
     answer = Conversation(assistant).say("inscription pole emploi a Chenu")
-    assert "France Travail" in text(answer) and "Dans quelle commune" not in text(answer)
+    assert "France Travail" in text(answer) and "dans quelle commune" not in text(answer)
     assert "le lundi de 9h à 12h, une fois par mois (dates à confirmer" in text(answer)  # Chenu: ANCT list, no date
 
 

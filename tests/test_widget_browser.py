@@ -59,7 +59,7 @@ def ask(page, text, until):
 
 def test_a_whole_conversation_with_a_button_survives_a_reload(page, pages):
     open_chat(page, pages["live"])
-    ask(page, "je dois refaire ma carte d'identite", "Dans quelle commune")
+    ask(page, "je dois refaire ma carte d'identite", "dans quelle commune habitez-vous")
     ask(page, "72360", "plusieurs communes")
     page.get_by_role("button", name="Mayet", exact=True).click()
     playwright_api.expect(page.locator(".repere-log")).to_contain_text("jeudi 26 novembre 2026, 14h-17h", timeout=30000)
@@ -115,7 +115,7 @@ def test_no_serious_or_critical_accessibility_violation(page, pages):
     from axe_playwright_python.sync_playwright import Axe
 
     open_chat(page, pages["live"])
-    ask(page, "je dois refaire ma carte d'identite", "Dans quelle commune")
+    ask(page, "je dois refaire ma carte d'identite", "dans quelle commune habitez-vous")
     results = Axe().run(page)
     blocking = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
     assert blocking == [], [(v["id"], v["help"]) for v in blocking]
