@@ -132,6 +132,20 @@ def test_empty_huge_and_html_messages_all_get_a_french_answer(assistant):
         assert reply and all("<img" not in m.get("text", "") for m in reply), message[:30]
 
 
+def test_a_100000_character_message_is_refused_kindly_before_the_nlu_and_the_service_goes_on(assistant):
+    chat = Conversation(assistant)
+    refused = text(chat.say("carte vitale " * 7700))  # 100,100 characters: once grew Rasa past 20 GB
+    assert refused.startswith("Votre message est trop long") and "1 000 caractères" in refused
+    assert "Carte Vitale" in text(chat.say("carte vitale"))  # the same conversation goes on
+
+
+def test_a_sender_flooding_messages_is_asked_to_wait_and_others_are_still_answered(assistant):
+    flood = Conversation(assistant)
+    answers = [text(flood.say("??")) for _ in range(31)]
+    assert "Patientez une minute" not in answers[0] and "Patientez une minute" in answers[30]
+    assert "Carte Vitale" in text(Conversation(assistant).say("carte vitale"))
+
+
 def test_an_unreachable_knowledge_db_is_said_with_the_national_contact(assistant):
     moved = assistant.db_path.with_suffix(".moved")
     assistant.db_path.rename(moved)
