@@ -2,11 +2,16 @@
 or one more than MAX_PER_MINUTE from the same sender in a minute, gets a short French answer
 and never reaches the NLU, the tracker store or the logs (one 100,000-character message used
 to grow the Rasa process past 20 GB). credentials.yml names these classes; their URLs are
-Rasa's own (/webhooks/rest/webhook, /socket.io)."""
+Rasa's own (/webhooks/rest/webhook, /socket.io).
+
+socket.io also gets Rasa 3.6's session request fixed: it calls python-socketio 5's coroutine
+`enter_room` without awaiting it, so the client never joins its session's room and never
+receives an answer."""
 
 import collections
 import time
-from typing import Awaitable, Callable, Deque, Dict, Text
+import uuid
+from typing import Awaitable, Callable, Deque, Dict, Optional, Text
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
@@ -70,4 +75,14 @@ class BoundedSocketIOInput(SocketIOInput):
         return "socketio"
 
     def blueprint(self, on_new_message: Handler):
-        return super().blueprint(bounded(on_new_message, SenderRate()))
+        blueprint = super().blueprint(bounded(on_new_message, SenderRate()))
+        sio = self.sio
+
+        @sio.on("session_request", namespace=self.namespace)  # replaces Rasa's handler
+        async def session_request(sid: Text, data: Optional[Dict]) -> None:
+            session = (data or {}).get("session_id") or uuid.uuid4().hex
+            if self.session_persistence:
+                await sio.enter_room(sid, session, namespace=self.namespace)
+            await sio.emit("session_confirm", session, room=sid, namespace=self.namespace)
+
+        return blueprint

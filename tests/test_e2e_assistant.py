@@ -146,6 +146,29 @@ def test_a_sender_flooding_messages_is_asked_to_wait_and_others_are_still_answer
     assert "Carte Vitale" in text(Conversation(assistant).say("carte vitale"))
 
 
+def test_the_socketio_channel_answers_a_session_and_bounds_its_messages(assistant):
+    import socketio
+
+    answers: list[str] = []
+    with socketio.SimpleClient() as client:
+        client.connect(assistant.url, transports=["polling"])  # requests only, no websocket package
+        session = "socket-" + uuid.uuid4().hex[:8]
+        client.emit("session_request", {"session_id": session})
+        assert client.receive(timeout=30) == ["session_confirm", session]
+        for message in ["je dois refaire ma carte vitale", "x" * 5000]:
+            client.emit("user_uttered", {"message": message, "session_id": session})
+            bubbles = [client.receive(timeout=60)]
+            while True:  # one event per bubble: read them until the answer is over
+                try:
+                    bubbles.append(client.receive(timeout=3))
+                except socketio.exceptions.TimeoutError:
+                    break
+            assert {event for event, _ in bubbles} == {"bot_uttered"}
+            answers.append("\n".join(data["text"] for _, data in bubbles))
+    assert answers[0].startswith("Carte Vitale") and "Qui s'en occupe" in answers[0]
+    assert answers[1].startswith("Votre message est trop long")
+
+
 def test_an_unreachable_knowledge_db_is_said_with_the_national_contact(assistant):
     moved = assistant.db_path.with_suffix(".moved")
     assistant.db_path.rename(moved)
