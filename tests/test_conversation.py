@@ -163,3 +163,9 @@ def test_a_second_need_said_with_and_also_is_offered_after_the_first_is_answered
     assert outcome.state.besoin == "demarche:actualisation-france-travail"
     offered = next(reply for reply in outcome.replies if reply.text == "Vous avez aussi parlé de :")
     assert [label for label, _ in offered.buttons] == [orientation.k.demarches["declaration-trimestrielle"].titre]
+
+
+@pytest.mark.parametrize("typed", ["qsdkjh", "kjhkjh", "brrr kss pfff"])
+def test_consonant_strings_are_not_read_as_an_acronym_of_the_catalogue(orientation, typed):
+    assert orientation.understand(typed, strict=True).decision == "aucun"  # not « RQTH » or « PCH »
+    assert orientation.understand("rqth", strict=True).best.key == "handicap"

@@ -20,6 +20,7 @@ NLU is never retrained.
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass, field
 from typing import Literal
@@ -142,6 +143,7 @@ class Resolver:
                     owners.append(i)
             self._phrases += [(normalize(p), i) for p in [d.titre, *d.mots] if len(normalize(p)) >= 3]
         self._owners = np.array(owners)
+        self._words = {word for row in self._rows for word in row.split()}
         self._chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True)
         self._matrix = self._chars.fit_transform(self._rows)
         self._dense: np.ndarray | None = None
@@ -224,6 +226,8 @@ class Resolver:
         if exact is not None:  # a démarche's own title or word, alone
             first = Candidate("demarche", self._ids[exact], round(float(score[exact]), 4))
             return Resolution([first] + [c for c in candidates if c.key != first.key], "demarche")
+        if _no_word_in(query, self._words):  # « qsdkjh », « brrr kss pfff »: letters, not words
+            return Resolution(candidates, "aucun")
         named = self.organismes_named(text)
         if named:
             rest = f" {query} "
@@ -246,6 +250,12 @@ class Resolver:
         if len(close) > 1:
             return Resolution(close + [c for c in candidates if c not in close], "choix", len(close))
         return Resolution(candidates, "demarche")
+
+
+def _no_word_in(query: str, vocabulary: set[str]) -> bool:
+    """Whether every token is unknown to the catalogue and has no vowel: consonant strings look like the
+    catalogue's acronyms (RQTH, PCH) to character n-grams, but they are not words."""
+    return all(token not in vocabulary and not re.search(r"[aeiouy]", token) for token in query.split())
 
 
 def accept_of(method: Method) -> float:
