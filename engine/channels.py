@@ -29,13 +29,13 @@ Handler = Callable[[UserMessage], Awaitable[None]]
 class SenderRate:
     """Messages per sender over the last minute; senders silent for a minute are forgotten."""
 
-    def __init__(self, limit: int = MAX_PER_MINUTE, window: float = 60.0, clock=time.monotonic) -> None:
-        self.limit, self.window, self.clock = limit, window, clock
+    def __init__(self, limit: int = MAX_PER_MINUTE, window: float = 60.0) -> None:
+        self.limit, self.window = limit, window
         self._seen: Dict[Text, Deque[float]] = {}
         self._next_sweep = 0.0
 
     def allow(self, sender: Text) -> bool:
-        now = self.clock()
+        now = time.monotonic()
         if now >= self._next_sweep:  # bounded memory whatever the number of senders
             self._seen = {s: q for s, q in self._seen.items() if q and now - q[-1] < self.window}
             self._next_sweep = now + self.window
@@ -50,12 +50,12 @@ class SenderRate:
 
 def bounded(on_new_message: Handler, rate: SenderRate) -> Handler:
     async def handle(message: UserMessage) -> None:
-        text = message.text or ""
-        refusal = TOO_LONG if len(text) > MAX_CHARACTERS else None if rate.allow(message.sender_id) else TOO_MANY
-        if refusal:
-            await message.output_channel.send_text_message(message.sender_id, refusal)
-            return
-        await on_new_message(message)
+        if len(message.text or "") > MAX_CHARACTERS:
+            await message.output_channel.send_text_message(message.sender_id, TOO_LONG)
+        elif not rate.allow(message.sender_id):
+            await message.output_channel.send_text_message(message.sender_id, TOO_MANY)
+        else:
+            await on_new_message(message)
 
     return handle
 
