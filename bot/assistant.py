@@ -73,7 +73,7 @@ def ensure_model(log=print) -> tuple[Path, float | None]:
         return target, None
     if not ENGINE.exists():
         raise AssistantError("moteur Rasa absent : lancez « scripts/setup.sh engine »")
-    log("Données ou configuration modifiées : entraînement du modèle (5 à 8 minutes)...")
+    log("Données ou configuration modifiées : entraînement du modèle (environ 5 minutes sur 2 cœurs)...")
     start = time.perf_counter()
     done = subprocess.run([str(ENGINE), "train", "--fixed-model-name", target.name.removesuffix(".tar.gz"), "--out", str(MODELS)],
                           cwd=ROOT, env=engine_env(), capture_output=True, text=True)
