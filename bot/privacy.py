@@ -10,12 +10,17 @@ import re
 
 MASK = "[donnée personnelle masquée]"
 
+# Each pattern starts only where a run of its characters starts (the look-behinds): a 100,000-character
+# word is scanned once, not once per position, so the time stays linear in the text.
+_SEPARATOR = r"\s*(?:\.|\(dot\)|\[dot\]|\bpoint\b|\bdot\b)\s*"
 _PATTERNS = (
-    re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),                                               # e-mail
+    re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),                                     # e-mail
+    re.compile(r"(?<![\w.+-])[\w.+-]+\s*(?:\(at\)|\[at\]|\bat\b|\barobase\b)\s*[\w-]+(?:" + _SEPARATOR + r"[\w-]+)+",
+               re.I),                                                                          # « prenom at domaine point fr »
     re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[0-9A-Z]{4}){3,7}(?:[ ]?[0-9A-Z]{1,3})?\b", re.I),      # IBAN
     re.compile(r"\b[12][ .]?\d{2}[ .]?\d{2}[ .]?(?:\d{2}|2A|2B)[ .]?\d{3}[ .]?\d{3}(?:[ .]?\d{2})?\b", re.I),  # NIR
-    re.compile(r"\b(?:\d[ -]?){13,19}\b"),                                                      # bank card
-    re.compile(r"(?:(?:\+|00)33[ .]?|\b0)[1-9](?:[ .-]?\d{2}){4}\b"),                          # phone
+    re.compile(r"(?<![\d.-])(?:\d[ .-]?){13,19}\b"),                                               # bank card
+    re.compile(r"(?:(?:\+|00)33[ .]?(?:\(0\)[ .]?)?|\b0)[1-9](?:[ .-]?\d{2}){4}\b"),              # phone
 )
 
 
