@@ -2,6 +2,7 @@
 assistant: a whole conversation, buttons, reload, keyboard only, safety, accessibility (axe),
 the unavailable state, phone and zoomed sizes. Screenshots go to var/captures/."""
 
+import re
 import shutil
 from pathlib import Path
 
@@ -73,6 +74,16 @@ def test_a_whole_conversation_with_a_button_survives_a_reload(page, pages):
     log = page.locator(".repere-log")
     playwright_api.expect(log).to_contain_text("jeudi 26 novembre 2026, 14h-17h")
     ask(page, "et c'est quand ?", "Prochaines dates pour « Carte d'identité »")  # same conversation on the server
+
+
+def test_the_browser_keeps_no_typed_text_and_an_unguessable_conversation_id(page, pages):
+    open_chat(page, pages["live"])
+    ask(page, "je dois refaire ma carte vitale, mon numéro 1 85 05 72 191 005 42", "Carte Vitale")
+    stored = page.evaluate("JSON.stringify(Object.assign({}, sessionStorage))")
+    assert "Carte Vitale" in stored  # the answers are kept for a reload
+    assert "191 005" not in stored and "refaire ma carte vitale" not in stored  # what was typed is not
+    sender = page.evaluate("Object.keys(sessionStorage).map(k => sessionStorage.getItem(k)).find(v => v.startsWith('web-'))")
+    assert re.fullmatch(r"web-[0-9a-f]{32}", sender)
 
 
 def test_html_typed_by_a_citizen_shows_as_text_and_never_runs(page, pages):

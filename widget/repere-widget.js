@@ -42,7 +42,8 @@
   function senderId() {
     var id = sessionStorage.getItem(STORE_ID);
     if (!id) {
-      id = "web-" + Math.random().toString(36).slice(2) + Date.now().toString(36);
+      var bytes = crypto.getRandomValues(new Uint8Array(16));  /* unguessable: it names the conversation */
+      id = "web-" + Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
       sessionStorage.setItem(STORE_ID, id);
     }
     return id;
@@ -198,8 +199,9 @@
     return item;
   };
 
+  /* Only Repère's answers are kept for a reload: what the citizen typed is never stored in the browser. */
   Widget.prototype.remember = function (entry) {
-    if (entry.from !== "error") {
+    if (entry.from === "bot") {
       this.history.push(entry);
       saveLog(this.history);
     }
