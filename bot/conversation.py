@@ -260,9 +260,12 @@ def _says_nothing_else(text: str, commune_words: str) -> bool:
 
 
 def _looks_like_a_place(text: str) -> bool:
-    """A few words, each with a vowel: « Saumur » may be a commune elsewhere, « qsdkjh » is not."""
+    """A few words, each with a vowel, or a postal code: « Saumur » may be a commune elsewhere, « qsdkjh » and
+    « 06 12 34 56 78 » are not."""
     words = normalize(text).split()
-    return 0 < len(words) <= 6 and all(re.search(r"[aeiouy]", w) for w in words if not w.isdigit())
+    named = [w for w in words if not w.isdigit()]
+    postcode = len(words) == 1 and len(words[0]) == 5 and words[0].isdigit()
+    return 0 < len(words) <= 6 and (postcode or bool(named)) and all(re.search(r"[aeiouy]", w) for w in named)
 
 
 def commune_of(o: Orientation, state: State) -> Commune | None:

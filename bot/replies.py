@@ -14,6 +14,7 @@ from datetime import datetime
 
 from bot.knowledge.schema import THEMES, Commune
 from bot.orientation import FALLBACK_PHONE, THEME_LABELS, Answer, Need, Orientation, Place, Profile
+from bot.privacy import redact
 from bot.render import confirm_flag, contact_text, lieu_line, organisme_contact, session_lines
 
 MAX_PLACES = 2  # places shown in one answer: more is a list nobody reads on a phone
@@ -230,7 +231,7 @@ class CommuneCheck:
 
 def check_commune(orientation: Orientation, typed: str) -> CommuneCheck:
     match = orientation.find_commune(typed)
-    shown = re.sub(r"[<>{}\[\]]", "", " ".join(typed.split()))[:60]  # echoed text: never markup
+    shown = re.sub(r"[<>{}\[\]]", "", redact(" ".join(typed.split())))[:60]  # echoed: never markup nor a number
     if len(match.communes) == 1:
         return CommuneCheck(match.communes[0])
     if match.communes:

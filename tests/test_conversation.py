@@ -169,3 +169,10 @@ def test_a_second_need_said_with_and_also_is_offered_after_the_first_is_answered
 def test_consonant_strings_are_not_read_as_an_acronym_of_the_catalogue(orientation, typed):
     assert orientation.understand(typed, strict=True).decision == "aucun"  # not « RQTH » or « PCH »
     assert orientation.understand("rqth", strict=True).best.key == "handicap"
+
+
+@pytest.mark.parametrize("typed", ["06 12 34 56 78", "1 85 05 72 191 005 42"])
+def test_a_number_typed_where_the_commune_is_asked_is_neither_kept_nor_echoed(orientation, typed):
+    asked = say(orientation, "demande d'APL", intent="theme_logement")
+    outcome = say(orientation, typed, asked.state, intent="inform_commune", confidence=0.9)
+    assert outcome.state.commune is None and "12 34" not in texts(outcome) and "191" not in texts(outcome)
