@@ -30,7 +30,8 @@ TIE = 0.05  # two démarches this close, leading to different organismes: ask wh
 PLACE_CONFIDENT = 0.75  # an NLU this sure that an unknown word is a place: « je ne trouve pas Saumur »
 # The NLU found no need (unsure, out of scope, a follow-up question): the résolveur must then be surer
 # of itself; the same when the NLU read a place or a profile fact that is not there (« qsdkjh »).
-UNSURE_INTENTS = ("nlu_fallback", "out_of_scope", "ask_when", "ask_where")  # « c'est quand ? » names no need
+UNSURE_INTENTS = ("nlu_fallback", "out_of_scope", "ask_when", "ask_where",  # « c'est quand ? » names no need
+                  "affirm", "deny", "goodbye")  # nor does « oui »
 PLACE_INTENTS = ("inform_commune", "inform_profile")
 # Words that say nothing about the need: what is left of « et à Mayet ? » once the commune is removed.
 FILLER = frozenset("et a au aux pour sur du de des la le les l cote vers dans chez alors plutot si c est ca moi "
@@ -104,11 +105,9 @@ SMALL_TALK = {"affirm": "utter_ask_need", "deny": "utter_goodbye", "goodbye": "u
 def small_talk_or_need(o: Orientation, state: State, turn: Turn, now: datetime) -> Outcome:
     """« oui », « non merci », « au revoir » get their answer; « nous on est à la MSA », read as one of them, is
     answered; « 🙂🙂 » is not understood."""
-    text = turn.text[:MAX_QUERY]
-    if _asks_for_something(o, text) or profile_facts(text) or o.find_commune(text).communes:
-        return respond(o, state, turn, now)
-    if not is_small_talk(text):
-        return not_understood(o, state, now)
+    outcome = respond(o, state, turn, now)  # a need, a commune or a profile fact said, the NLU notwithstanding
+    if outcome.understood or not is_small_talk(turn.text[:MAX_QUERY]):
+        return outcome
     return Outcome([], replace(state, incompris=False), response=SMALL_TALK.get(turn.intent, "utter_goodbye"))
 
 
@@ -165,8 +164,7 @@ def respond(o: Orientation, state: State, turn: Turn, now: datetime) -> Outcome:
     if choices:
         offered = tuple(r.need_key(n) for n in choices)
         reply = r.Reply("Pour être sûr de bien vous orienter, de quelle démarche s'agit-il ?",
-                        [(n.label, r.payload(f"{THEME_PREFIX}{o.k.demarches[n.key].theme}", demarche=n.key))
-                         for n in choices] + [r.HUMAN])
+                        _demarche_buttons(o, choices) + [r.HUMAN])
         return Outcome([reply], replace(state, choix=offered, incompris=False))
     same_need = state.besoin == r.need_key(need)
     state = replace(state, besoin=r.need_key(need), choix=(), incompris=False)
@@ -184,8 +182,7 @@ def respond(o: Orientation, state: State, turn: Turn, now: datetime) -> Outcome:
         replies = r.answer_replies(answer)
     if also:
         heading, others = also
-        replies.append(r.Reply(heading, [(n.label, r.payload(f"{THEME_PREFIX}{o.k.demarches[n.key].theme}", demarche=n.key))
-                                         for n in others]))
+        replies.append(r.Reply(heading, _demarche_buttons(o, others)))
     if commune_choices:
         replies.append(_commune_choice(commune_choices, match.how, match.said))
         state = replace(state, commune_choix=tuple(c.nom for c in commune_choices))
@@ -234,6 +231,10 @@ def _need(o: Orientation, state: State, turn: Turn, text: str, commune_words: st
     return None, [], None
 
 
+def _demarche_buttons(o: Orientation, needs: list[Need]) -> list[tuple[str, str]]:
+    return [(n.label, r.payload(f"{THEME_PREFIX}{o.k.demarches[n.key].theme}", demarche=n.key)) for n in needs]
+
+
 def _first_and_other_need(o: Orientation, text: str) -> tuple[Need | None, Need | None]:
     """Two démarches said with an explicit « et aussi », each clearly: the first one, and the other."""
     parts = split_needs(text)
@@ -275,7 +276,7 @@ def commune_of(o: Orientation, state: State) -> Commune | None:
 
 def _commune_choice(communes: list[Commune], how: str, said: str) -> r.Reply:
     names = ", ".join(c.nom for c in communes)
-    shown = re.sub(r"[<>{}\[\]]", "", said)[:60]
+    shown = r.shown_back(said)
     head = f"Le code postal « {shown} »" if how == "code postal" else f"« {shown} »"
     return r.Reply(f"{head} correspond à plusieurs communes : {names}. Laquelle est la vôtre ?",
                    [(c.nom, r.payload("inform_commune", commune=c.nom)) for c in communes])

@@ -229,9 +229,14 @@ class CommuneCheck:
     choices: list[str] = field(default_factory=list)
 
 
+def shown_back(typed: str) -> str:
+    """What a citizen typed, as echoed in an answer: never markup, never a personal number, never long."""
+    return re.sub(r"[<>{}\[\]]", "", redact(" ".join(typed.split())))[:60]
+
+
 def check_commune(orientation: Orientation, typed: str) -> CommuneCheck:
     match = orientation.find_commune(typed)
-    shown = re.sub(r"[<>{}\[\]]", "", redact(" ".join(typed.split())))[:60]  # echoed: never markup nor a number
+    shown = shown_back(typed)
     if len(match.communes) == 1:
         return CommuneCheck(match.communes[0])
     if match.communes:

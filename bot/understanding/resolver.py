@@ -143,7 +143,6 @@ class Resolver:
                     owners.append(i)
             self._phrases += [(normalize(p), i) for p in [d.titre, *d.mots] if len(normalize(p)) >= 3]
         self._owners = np.array(owners)
-        self._words = {word for row in self._rows for word in row.split()}
         self._chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True)
         self._matrix = self._chars.fit_transform(self._rows)
         self._dense: np.ndarray | None = None
@@ -153,6 +152,7 @@ class Resolver:
             ((normalize(name), o.id) for o in knowledge.organismes.values()
              for name in [o.nom, o.sigle or "", *o.alias] if len(normalize(name)) >= 3),
             key=lambda pair: len(pair[0]), reverse=True)
+        self._vocabulary = {word for text in self._rows + [name for name, _ in self._organisme_names] for word in text.split()}
 
     # ------------------------------------------------------------ scores
 
@@ -226,7 +226,7 @@ class Resolver:
         if exact is not None:  # a démarche's own title or word, alone
             first = Candidate("demarche", self._ids[exact], round(float(score[exact]), 4))
             return Resolution([first] + [c for c in candidates if c.key != first.key], "demarche")
-        if _no_word_in(query, self._words):  # « qsdkjh », « brrr kss pfff »: letters, not words
+        if _no_word_in(query, self._vocabulary):  # « qsdkjh », « brrr kss pfff »: letters, not words
             return Resolution(candidates, "aucun")
         named = self.organismes_named(text)
         if named:
