@@ -30,7 +30,8 @@ def test_what_the_assistant_needs_is_kept(text):
 
 
 @pytest.mark.parametrize("adversarial", ["a" * 300_000 + "@", "a." * 150_000, "1" * 300_000, "a " * 150_000 + "at"])
-def test_huge_adversarial_texts_are_masked_in_one_pass(adversarial):
+def test_huge_adversarial_texts_are_read_in_one_pass_and_what_follows_is_still_masked(adversarial):
     # The former e-mail pattern restarted at every position: 40,000 characters took 4 s, 300,000 would take
     # minutes (bench/privacy_patterns.py measures it); each pattern now starts only where its run starts.
-    assert len(redact(adversarial)) <= len(adversarial) + len(MASK)
+    assert redact(adversarial) == adversarial  # nothing personal in them
+    assert redact(adversarial + " jean.dupont@example.org").endswith(" " + MASK)
