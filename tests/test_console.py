@@ -1,19 +1,26 @@
 """The console through a real server (uvicorn) on a real knowledge DB (SQLite file)."""
 
+import copy
 import csv
 import html
 import http.cookiejar
 import io
+import re
 import shutil
+import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timezone
 
 import pytest
+from argon2.exceptions import VerificationError
 from icalendar import Calendar
 
 from bot import activity, db
+from bot.console import settings as console_settings
 from bot.console.server import ConsoleServer
 from bot.console.settings import Settings, hash_password
 from bot.knowledge.loader import load_directory
@@ -40,9 +47,9 @@ def console(tree, monkeypatch):
     monkeypatch.setenv("REPERE_NOW", "2026-11-23T10:00")
     servers = []
 
-    def start(**settings):
+    def start(clock=time.monotonic, **settings):
         base = {"admin_hash": hash_password(PASSWORD), "knowledge_dir": tree[0]}
-        server = ConsoleServer(next(PORTS), Settings(**(base | settings)), LiveKnowledge(engine=tree[1])).start()
+        server = ConsoleServer(next(PORTS), Settings(**(base | settings)), LiveKnowledge(engine=tree[1]), clock).start()
         servers.append(server)
         return Browser(server.url)
 
@@ -51,19 +58,35 @@ def console(tree, monkeypatch):
         server.stop()
 
 
+class Clock:
+    """The console's monotonic clock, moved forward by the test."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 class Browser:
-    """urllib with cookies; HTML pages come back unescaped, as a person reads them."""
+    """urllib with cookies; HTML pages come back unescaped, as a person reads them. Like a browser,
+    it sends its Origin with every POST; `headers` are the last response's, `responses` all of them
+    (redirects included)."""
 
     def __init__(self, url):
-        self.url = url
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        self.url = self.origin = url
+        self.jar = http.cookiejar.CookieJar()
+        self.responses = []
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), Recorder(self.responses))
 
-    def get(self, path, **params):
+    def get(self, path, headers=None, **params):
         query = ("?" + urllib.parse.urlencode(params)) if params else ""
-        return self._open(urllib.request.Request(self.url + path + query))
+        return self._open(urllib.request.Request(self.url + path + query, headers=headers or {}))
 
-    def post(self, path, **form):
-        return self._open(urllib.request.Request(self.url + path, data=urllib.parse.urlencode(form).encode(), method="POST"))
+    def post(self, path, headers=None, body=None, **form):
+        data = urllib.parse.urlencode(form).encode() if body is None else body
+        return self._open(urllib.request.Request(self.url + path, data=data, method="POST",
+                                                 headers={"Origin": self.origin} if headers is None else headers))
 
     def _open(self, request):
         try:
@@ -77,8 +100,37 @@ class Browser:
         body = response.read().decode()
         return html.unescape(body) if "text/html" in response.headers.get("Content-Type", "") else body
 
+    @property
+    def headers(self):
+        return self.responses[-1]
+
+    def set_cookies(self) -> list[str]:
+        return [cookie for headers in self.responses for cookie in headers.get_all("Set-Cookie", [])]
+
     def sign_in(self, password=PASSWORD, suite="/"):
         return self.post("/connexion", motdepasse=password, suite=suite)
+
+    def jeton(self) -> str:
+        """The anti-forgery token that the console's forms carry for this session."""
+        return re.search(r'name="jeton" value="([^"]+)"', self.get("/partenaires")[2]).group(1)
+
+    def copy(self) -> "Browser":
+        """Another browser holding a copy of this one's cookies (a stolen or planted cookie)."""
+        other = Browser(self.url)
+        for cookie in self.jar:
+            other.jar.set_cookie(copy.copy(cookie))
+        return other
+
+
+class Recorder(urllib.request.BaseHandler):
+    handler_order = 100  # before the redirects are followed
+
+    def __init__(self, responses):
+        self.responses = responses
+
+    def http_response(self, request, response):
+        self.responses.append(response.headers)
+        return response
 
 
 # ---------------------------------------------------------------- agents
@@ -197,16 +249,36 @@ def test_a_reload_is_used_at_once_and_a_broken_edit_keeps_the_previous_knowledge
     territory = folder / "sud-sarthe" / "territoire.yml"
     original = territory.read_text()
     territory.write_text(original.replace("semaines: paires\n          heures: [14h-17h]", "semaines: paires\n          heures: [15h-18h]"))
-    status, _, page = browser.post("/recharger")
+    status, _, page = browser.post("/recharger", jeton=browser.jeton())
     assert "Connaissances rechargées" in page
     assert "jeudi 26 novembre 2026, 15h-18h" in browser.get("/", besoin="carte grise", commune="Mayet")[2]
     # what the action server reads: another reader of the same DB sees the new slot too, without restart
     assert LiveKnowledge(engine=engine).orientation().k.permanences["fs-mayet"].horaires.regles[0].heures == ["15h-18h"]
 
     territory.write_text(original.replace("acces: sur rendez-vous", "acces: quand on veut", 1))
-    page = browser.post("/recharger")[2]
+    page = browser.post("/recharger", jeton=browser.jeton())[2]
     assert "Rechargement refusé" in page and "territoire.yml:" in page
     assert "jeudi 26 novembre 2026, 15h-18h" in browser.get("/", besoin="carte grise", commune="Mayet")[2]
+
+
+BAD_COMMUNE = """- insee: '{0:05d}'
+  nom: Commune {0}
+  codes_postaux: ['72000']
+  epci: '200073112'
+  population: 1
+  france_services: fs-inconnue-{0}
+"""
+
+
+def test_a_refused_reload_lists_every_error_however_many_and_the_cookie_stays_small(console, tree):
+    communes = tree[0] / "sud-sarthe" / "communes.yml"
+    communes.write_text(communes.read_text() + "".join(BAD_COMMUNE.format(i) for i in range(200)))
+    browser = console()
+    browser.sign_in()
+    page = browser.post("/recharger", jeton=browser.jeton())[2]
+    assert "Rechargement refusé" in page and all(f"« fs-inconnue-{i} » inconnu" in page for i in range(200))
+    assert max(len(cookie) for cookie in browser.set_cookies()) < 4096  # browsers drop a larger cookie
+    assert "Rechargement refusé" not in browser.get("/sante")[2]  # the result is shown once
 
 
 # ---------------------------------------------------------------- activity
@@ -241,3 +313,198 @@ def test_an_unreachable_db_gives_a_clear_page(console, tree, tmp_path):
     finally:
         server.stop()
     assert status == 503 and "momentanément indisponibles" in page and "39 39" in page
+
+
+# ---------------------------------------------------------------- security
+
+
+def is_admin(browser) -> bool:
+    status, url, page = browser.get("/activite")
+    return status == 200 and "Activité de l'assistant" in page
+
+
+def test_five_wrong_passwords_in_a_minute_close_the_door_for_a_minute_even_to_the_right_one(console):
+    clock = Clock()
+    browser = console(clock=clock)
+    assert [browser.sign_in("faux")[0] for _ in range(5)] == [401] * 5
+    status, _, page = browser.sign_in()
+    assert status == 429 and "Trop de tentatives, réessayez dans 1 minute." in page
+    assert not is_admin(browser)
+    clock.now += 61
+    assert browser.sign_in()[0] == 200
+
+
+def test_a_flood_of_sign_ins_checks_two_passwords_at_a_time(console, monkeypatch):
+    url = console().url
+
+    class SlowHasher:  # argon2 takes 64 MiB a check: a flood must not run them all at once
+        running = peak = 0
+        lock = threading.Lock()
+
+        def verify(self, hashed, password):
+            with self.lock:
+                self.running += 1
+                self.peak = max(self.peak, self.running)
+            time.sleep(0.2)
+            with self.lock:
+                self.running -= 1
+            raise VerificationError
+
+    hasher = SlowHasher()
+    monkeypatch.setattr(console_settings, "HASHER", hasher)
+    with ThreadPoolExecutor(10) as pool:
+        statuses = list(pool.map(lambda _: Browser(url).sign_in("faux")[0], range(10)))
+    assert hasher.peak == 2 and set(statuses) == {401, 429}
+
+
+def test_signing_out_ends_the_session_on_the_server_a_copied_cookie_is_then_refused(console):
+    browser = console()
+    browser.sign_in()
+    stolen = browser.copy()
+    assert is_admin(stolen)
+    browser.post("/deconnexion", jeton=browser.jeton())
+    assert stolen.get("/activite")[1].endswith("/connexion?suite=/activite")
+    assert not list(stolen.jar)  # told to forget the dead cookie
+    assert not is_admin(browser)
+
+
+def test_a_session_ends_after_two_idle_hours_and_after_eight_hours_in_all(console):
+    clock = Clock()
+    browser = console(clock=clock)
+    browser.sign_in()
+    clock.now += 2 * 3600 - 1
+    assert is_admin(browser)
+    clock.now += 2 * 3600 + 1
+    assert not is_admin(browser)
+    browser.sign_in()
+    for _ in range(5):
+        clock.now += 1.5 * 3600
+        assert is_admin(browser)
+    clock.now += 0.6 * 3600
+    assert not is_admin(browser)
+
+
+def test_signing_in_again_starts_a_new_session_a_planted_cookie_gains_nothing(console):
+    agent_password = "mot de passe des agents"
+    browser = console(public_lookup=False, agent_hash=hash_password(agent_password))
+    browser.sign_in(agent_password)
+    planted = browser.copy()
+    browser.sign_in()
+    assert is_admin(browser)
+    assert planted.get("/")[1].endswith("/connexion?suite=/")
+
+
+def test_a_post_that_does_not_come_from_the_console_pages_is_refused(console):
+    browser = console()
+    assert browser.post("/connexion", headers={"Origin": "https://pirate.example"}, motdepasse=PASSWORD)[0] == 403
+    browser.sign_in()
+    jeton = browser.jeton()
+    for headers in ({"Origin": "https://pirate.example"}, {"Origin": "null"}, {"Referer": "https://pirate.example/sante"},
+                    {"Referer": "http://["}, {}):
+        status, _, page = browser.post("/recharger", headers=headers, jeton=jeton)
+        assert status == 403 and "Requête refusée" in page
+    for form in ({}, {"jeton": "faux"}, {"jeton": "é"}):  # a forged form from a page that does not know the token
+        status, _, page = browser.post("/deconnexion", **form)
+        assert status == 403 and "Requête refusée" in page
+    assert "Connaissances rechargées" in browser.post("/recharger", headers={"Referer": browser.url + "/sante"}, jeton=jeton)[2]
+    assert is_admin(browser)  # still signed in
+
+
+def test_behind_a_proxy_the_configured_public_address_is_the_console_origin(console):
+    browser = console(public_url="https://console.mairie.example/")
+    assert browser.sign_in()[0] == 403
+    browser.origin = "https://console.mairie.example"
+    assert browser.sign_in()[0] == 200
+
+
+def test_the_session_cookie_is_httponly_strict_and_secure_when_served_over_https(console):
+    browser = console()
+    browser.sign_in()
+    cookie = browser.set_cookies()[-1].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie and "secure" not in cookie
+    browser = console(https=True)
+    browser.origin = browser.url.replace("http:", "https:")
+    browser.sign_in()
+    cookie = browser.set_cookies()[-1].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie and "; secure" in cookie
+    assert "max-age=" in browser.headers["Strict-Transport-Security"]
+
+
+def test_pages_forbid_framing_sniffing_and_inline_code_and_signed_in_pages_are_not_cached(console, tree):
+    activity.record(tree[1], activity.Event(theme="sante", organisme="caf"), datetime(2026, 11, 10, 9, tzinfo=timezone.utc))
+    browser = console()
+    browser.get("/")
+    assert "no-store" not in browser.headers.get("Cache-Control", "")
+    browser.sign_in()
+    for path in ("/", "/planning", "/sante", "/activite", "/static/console.css"):
+        page = browser.get(path)[2]
+        headers = browser.headers
+        policy = headers["Content-Security-Policy"]
+        assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
+        assert headers["X-Frame-Options"] == "DENY" and headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] == "same-origin" and "camera=()" in headers["Permissions-Policy"]
+        assert headers["Cache-Control"] == "no-store"
+        assert "style=" not in page and "<script" not in page  # nothing that the policy would block
+    assert 'class="barre"' in browser.get("/activite")[2]
+
+
+def test_only_the_configured_mairie_sites_may_read_the_console_and_never_with_cookies(console):
+    browser = console(origins=("https://www.mairie-mayet.fr",))
+    browser.get("/planning.ics", headers={"Origin": "https://www.mairie-mayet.fr"})
+    assert browser.headers["Access-Control-Allow-Origin"] == "https://www.mairie-mayet.fr"
+    assert "Access-Control-Allow-Credentials" not in browser.headers
+    browser.get("/planning.ics", headers={"Origin": "https://pirate.example"})
+    assert "Access-Control-Allow-Origin" not in browser.headers
+
+
+def test_the_new_settings_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("REPERE_CONSOLE_HTTPS", "1")
+    monkeypatch.setenv("REPERE_CONSOLE_URL", "https://console.mairie.example")
+    monkeypatch.setenv("REPERE_CONSOLE_ORIGINS", "https://www.mairie-mayet.fr, https://www.lelude.fr,")
+    settings = Settings.from_env()
+    assert settings.https and settings.public_url == "https://console.mairie.example"
+    assert settings.origins == ("https://www.mairie-mayet.fr", "https://www.lelude.fr")
+
+
+def test_a_date_out_of_range_or_malformed_gives_a_french_400_page(console):
+    browser = console()
+    browser.sign_in()
+    for path in ("/planning?du=9999-12-31&vue=mois", "/planning.ics?du=0001-01-01", "/planning.csv?du=-2024-01-01",
+                 "/?jour=0001-01-01", "/?jour=9999-12-31&commune=Mayet", "/planning?du=demain"):
+        status, _, page = browser.get(path)
+        assert status == 400 and "Date invalide : indiquez une date du 01/01/2000 au 31/12/2100" in page, path
+    for path in ("/activite?mois=99999-01", "/activite?mois=2024-13", "/activite.csv?mois=0-01"):
+        status, _, page = browser.get(path)
+        assert status == 400 and "Mois invalide : indiquez un mois de 2000 à 2100" in page, path
+    assert browser.get("/planning", vue="mois", du="2100-12-31")[0] == browser.get("/activite", mois="2000-01")[0] == 200
+
+
+ODD_VALUES = ["9999-12-31", "0001-01-01", "-2024-01-01", "99999-01", "2024-13", "0-01", "%00", "a%00b", "%FF%FE", "%C3",
+              "%E9t%E9", "%2F%2Fpirate.example", "x" * 20000, "a%C3%A9+" * 2000, "[]", "%5B%5D=1"]
+PARAMETERS = {"/": ["besoin", "commune", "organisme", "jour"], "/planning": ["vue", "du", "territoire", "lieu", "organisme"],
+              "/planning.ics": ["du", "lieu"], "/planning.csv": ["du", "organisme"], "/connexion": ["suite"],
+              "/activite": ["mois"], "/activite.csv": ["mois"]}
+MALFORMED_BODIES = [("application/json", b'{"motdepasse": '), ("application/json", b'{"motdepasse": "demo"}'),
+                    ("text/plain", b"\x00" * 100), ("multipart/form-data; boundary=zz", b"junk"), ("multipart/form-data", b"garbage")]
+ODD_FORMS = [b"motdepasse=%C3%A9%00&suite=%FF", b"\xff\xfe=\x00", b"motdepasse=" + b"a" * 100000, b"jeton=%00&jeton=%FF"]
+
+
+def test_odd_parameters_and_bodies_never_give_a_server_error_nor_a_slow_answer(console):
+    browser = console(demo=True)
+    browser.sign_in()
+    browser.get("/", besoin="9999-12-31")  # the résolveur loads its sentence model once, in seconds
+    for path, names in PARAMETERS.items():
+        for name in names:
+            for value in ODD_VALUES:
+                started = time.monotonic()
+                status, _, page = browser.get(f"{path}?{name}={value}")
+                assert status < 500 and time.monotonic() - started < 2, (path, name, value[:20], status)
+    for path in ("/connexion", "/recharger", "/deconnexion"):
+        for content_type, body in MALFORMED_BODIES:
+            status, _, page = browser.post(path, headers={"Origin": browser.url, "Content-Type": content_type}, body=body)
+            assert status == 400 and "Requête mal formée" in page, (path, content_type, body[:20], status)
+        for body in ODD_FORMS:
+            status, _, page = browser.post(path, body=body)
+            assert status < 500, (path, body[:20], status)
+    assert browser.get("/nulle-part")[0] == 404 and "Cette page n'existe pas." in browser.get("/nulle-part")[2]
+    assert browser.get("/deconnexion")[0] == 405 and "n'accepte pas cette méthode" in browser.get("/deconnexion")[2]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 import uvicorn
 
@@ -13,9 +14,10 @@ from bot.live import LiveKnowledge
 
 
 class ConsoleServer:
-    def __init__(self, port: int, settings: Settings | None = None, knowledge: LiveKnowledge | None = None):
+    def __init__(self, port: int, settings: Settings | None = None, knowledge: LiveKnowledge | None = None,
+                 clock: Callable[[], float] = time.monotonic):
         self.port = port
-        config = uvicorn.Config(create_app(settings, knowledge), host="127.0.0.1", port=port, log_level="warning")
+        config = uvicorn.Config(create_app(settings, knowledge, clock), host="127.0.0.1", port=port, log_level="warning")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

@@ -6,6 +6,12 @@ REPERE_CONSOLE_PUBLIC  1 (default): the agents' lookup is public; 0: it needs th
 REPERE_DEMO         1: demo mode, the password « demo » works for both accounts (and only then)
 REPERE_SECRET       key that signs the session cookie (random at each start if unset)
 REPERE_KNOWLEDGE    the YAML folder that « Recharger » checks and loads (default: knowledge)
+REPERE_CONSOLE_HTTPS   1: the console is served over HTTPS (behind a proxy): Secure session cookie, HSTS
+REPERE_CONSOLE_URL     the console's public address, e.g. https://console.mairie.fr, when a proxy
+                       changes the Host header; forms are accepted only from this origin (default:
+                       the Host of each request)
+REPERE_CONSOLE_ORIGINS comma-separated origins of mairie sites that may read the console's pages
+                       (GET) from their own pages, never with the session cookie
 """
 
 from __future__ import annotations
@@ -30,6 +36,9 @@ class Settings:
     demo: bool = False
     secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     knowledge_dir: Path = Path("knowledge")
+    https: bool = False
+    public_url: str = ""
+    origins: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -37,11 +46,13 @@ class Settings:
         return cls(admin_hash=env.get("REPERE_ADMIN_HASH") or None, agent_hash=env.get("REPERE_AGENT_HASH") or None,
                    public_lookup=env.get("REPERE_CONSOLE_PUBLIC", "1") != "0", demo=env.get("REPERE_DEMO") == "1",
                    secret=env.get("REPERE_SECRET") or secrets.token_urlsafe(32),
-                   knowledge_dir=Path(env.get("REPERE_KNOWLEDGE", "knowledge")))
+                   knowledge_dir=Path(env.get("REPERE_KNOWLEDGE", "knowledge")),
+                   https=env.get("REPERE_CONSOLE_HTTPS") == "1", public_url=env.get("REPERE_CONSOLE_URL", ""),
+                   origins=tuple(o.strip() for o in env.get("REPERE_CONSOLE_ORIGINS", "").split(",") if o.strip()))
 
     def role_for(self, password: str) -> str | None:
         """'admin', 'agent' or None. Without a configured hash, only the demo mode lets anyone in."""
-        if self.demo and secrets.compare_digest(password, DEMO_PASSWORD):
+        if self.demo and secrets.compare_digest(password.encode(), DEMO_PASSWORD.encode()):
             return "admin"
         for role, hashed in (("admin", self.admin_hash), ("agent", self.agent_hash)):
             if hashed:
