@@ -7,6 +7,7 @@ the national contact: the assistant never stays silent.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import threading
@@ -22,10 +23,14 @@ from bot import replies as r
 from bot.db import DatabaseUnavailable
 from bot.emergency import emergency_text
 from bot.live import LiveKnowledge, current_time
-from bot.privacy import contains_personal_number
+from bot.privacy import contains_personal_number, redact_logs
 
+redact_logs()  # an action's error can quote the citizen's text
 log = logging.getLogger(__name__)
 KNOWLEDGE = LiveKnowledge()
+ACTIVITY = activity.BackgroundRecorder(KNOWLEDGE.engine)
+ANSWER_WITHIN = 60.0  # seconds: a last resort (the DB waits are bounded in bot/live.py); the first answer
+# after a start fits the résolveur, which takes 5 to 30 s on 2 busy cores
 SLOTS = ("besoin", "commune", "age", "regime", "choix", "commune_choix", "incompris")
 
 
@@ -57,6 +62,8 @@ def never_silent(run):
             return await run(self, dispatcher, tracker, domain)
         except DatabaseUnavailable as error:
             log.warning("knowledge unavailable: %s", error)
+        except asyncio.TimeoutError:
+            log.warning("action %s took more than %s s", self.name(), ANSWER_WITHIN)
         except Exception:  # noqa: BLE001 - the citizen must get an answer whatever happened
             log.exception("action %s failed", self.name())
         send(dispatcher, [r.unavailable_reply()])
@@ -75,7 +82,12 @@ class RepereAction(Action, metaclass=ABCMeta):
 
     @never_silent
     async def run(self, dispatcher, tracker, domain):
-        return self.act(dispatcher, tracker)
+        """act() on a worker thread, so that a slow DB or a long computation never blocks the
+        other conversations; its replies are kept only if it finishes in time."""
+        own = CollectingDispatcher()
+        events = await asyncio.wait_for(asyncio.to_thread(self.act, own, tracker), ANSWER_WITHIN)
+        dispatcher.messages.extend(own.messages)
+        return events
 
     @abstractmethod
     def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list:
@@ -106,7 +118,7 @@ def record(outcome: c.Outcome, commune_insee: str | None) -> None:
     """Anonymous activity: never the text, never the conversation."""
     answer = outcome.answer
     need = answer.need if answer else None
-    activity.record(KNOWLEDGE.engine, activity.Event(
+    ACTIVITY.record(activity.Event(
         theme=answer.demarche.theme if answer and answer.demarche else need.key if need and need.kind == "theme" else None,
         demarche=answer.demarche.id if answer and answer.demarche else None,
         commune=commune_insee,

@@ -99,8 +99,8 @@ def main() -> None:
             run_load(url, 1, 3)  # warm-up: TensorFlow graphs, DB caches
             results["one_conversation_at_a_time"] = run_load(url, 1, 30)
             results["twenty_concurrent_conversations"] = run_load(url, 20, 100)
-            results["rasa_server_memory"] = rss_mb(server.rasa_pid)
-            results["action_server_memory"] = rss_mb(server.processes[0].pid)
+            results["rasa_server_memory"] = rss_mb(server.pid("rasa"))
+            results["action_server_memory"] = rss_mb(server.pid("actions"))
         finally:
             server.stop()
     if "--sans-entrainement" not in sys.argv:

@@ -8,6 +8,8 @@ text typed, never a conversation id: the rows cannot be traced back to a person.
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -59,6 +61,31 @@ def record(engine: Engine, event: Event, when: datetime | None = None) -> bool:
         _tables_ready.discard(engine)  # a replaced DB file gets its table back at the next call
         log.warning("activity not recorded: %s", type(error).__name__)
         return False
+
+
+class BackgroundRecorder:
+    """Events written by one background thread: an answer never waits for the DB.
+
+    A hung or slow DB fills a bounded queue; events beyond it are dropped with a warning
+    (the figures lose a few rows, the citizen loses nothing)."""
+
+    def __init__(self, engine: Engine, capacity: int = 1000):
+        self.engine = engine
+        self.pending: queue.Queue[tuple[Event, datetime]] = queue.Queue(capacity)
+        self._writer = threading.Thread(target=self._write_forever, daemon=True, name="repere-activity")
+        self._writer.start()
+
+    def record(self, event: Event) -> None:
+        try:
+            self.pending.put_nowait((event, datetime.now(timezone.utc)))
+        except queue.Full:
+            log.warning("activity queue full (DB slow or down): one event dropped")
+
+    def _write_forever(self) -> None:
+        while True:
+            event, when = self.pending.get()
+            record(self.engine, event, when)
+            self.pending.task_done()
 
 
 def rows(engine: Engine, start: datetime, end: datetime) -> list[Activite]:

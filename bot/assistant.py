@@ -12,7 +12,6 @@ import functools
 import hashlib
 import http.server
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -21,6 +20,8 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from bot.supervision import Program, Supervisor
 
 ROOT = Path(__file__).resolve().parents[1]
 WIDGET = ROOT / "widget"
@@ -85,6 +86,16 @@ def ensure_model(log=print) -> tuple[Path, float | None]:
     return target, time.perf_counter() - start
 
 
+def actions_command(port: int) -> list[str]:
+    return [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)]
+
+
+def rasa_command(model: Path, port: int, endpoints: str, api_token: str | None = None) -> list[str]:
+    return [str(ENGINE), "run", "--model", str(model), "--port", str(port), "--interface", "127.0.0.1", "--cors", "*",
+            "--credentials", "credentials.yml", "--endpoints", endpoints,
+            *(["--enable-api", "--auth-token", api_token] if api_token else [])]
+
+
 def wait_until_up(url: str, timeout: float, process: subprocess.Popen | None = None) -> float:
     """Seconds until `url` answers; AssistantError if the process dies or time runs out."""
     start = time.perf_counter()
@@ -101,14 +112,15 @@ def wait_until_up(url: str, timeout: float, process: subprocess.Popen | None = N
 
 @dataclass
 class Assistant:
-    """Both servers. Ports and environment (REPERE_DB, REPERE_NOW) are the caller's."""
+    """Both servers under a supervisor that restarts either if it crashes and appends to rotated
+    logs (bot/supervision.py). Ports and environment (REPERE_DB, REPERE_NOW) are the caller's."""
 
     model: Path
     rasa_port: int = 5005
     actions_port: int = 5055
     env: dict[str, str] = field(default_factory=dict)
     logs: Path = ROOT / "var" / "log"
-    processes: list[subprocess.Popen] = field(default_factory=list)
+    supervisor: Supervisor | None = None
     startup_seconds: float | None = None
     api_token: str | None = None  # Rasa's HTTP API stays off unless a token protects it (tests)
 
@@ -120,45 +132,38 @@ class Assistant:
     def actions_url(self) -> str:
         return f"http://127.0.0.1:{self.actions_port}/webhook"
 
+    def programs(self) -> list[Program]:
+        return [
+            Program("actions", actions_command(self.actions_port), f"actions-{self.actions_port}.log"),
+            Program("rasa", rasa_command(self.model, self.rasa_port, "endpoints.yml", self.api_token), f"rasa-{self.rasa_port}.log"),
+        ]
+
     def start(self, timeout: float = 240) -> "Assistant":
-        self.logs.mkdir(parents=True, exist_ok=True)
         start = time.perf_counter()
-        env = engine_env(self.env | {"REPERE_ACTIONS_URL": self.actions_url})
-        actions = subprocess.Popen(
-            [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.actions_port)],
-            cwd=ROOT, env=env, stdout=open(self.logs / f"actions-{self.actions_port}.log", "w"), stderr=subprocess.STDOUT,
-            start_new_session=True)
-        self.processes.append(actions)
-        rasa = subprocess.Popen(
-            [str(ENGINE), "run", "--model", str(self.model), "--port", str(self.rasa_port), "--interface", "127.0.0.1",
-             "--cors", "*", "--credentials", "credentials.yml", "--endpoints", "endpoints.yml",
-             *(["--enable-api", "--auth-token", self.api_token] if self.api_token else [])],
-            cwd=ROOT, env=env, stdout=open(self.logs / f"rasa-{self.rasa_port}.log", "w"), stderr=subprocess.STDOUT,
-            start_new_session=True)
-        self.processes.append(rasa)
+        self.supervisor = Supervisor(str(self.rasa_port), self.programs(), self.logs, ROOT / "var" / "run" / str(self.rasa_port), ROOT)
+        self.supervisor.start(engine_env(self.env | {"REPERE_ACTIONS_URL": self.actions_url, "SANIC_HOST": "127.0.0.1"}))
         try:
-            wait_until_up(f"http://127.0.0.1:{self.actions_port}/health", 60, actions)
-            wait_until_up(self.url + "/", timeout, rasa)
+            wait_until_up(f"http://127.0.0.1:{self.actions_port}/health", 60, self.supervisor.process)
+            wait_until_up(self.url + "/", timeout, self.supervisor.process)
         except AssistantError:
             self.stop()
             raise
         self.startup_seconds = time.perf_counter() - start
         return self
 
-    @property
-    def rasa_pid(self) -> int:
-        return self.processes[1].pid
+    def control(self):
+        return self.supervisor.control()
+
+    def pid(self, name: str) -> int:
+        """The pid of « rasa » or « actions » now (a restart changes it)."""
+        return self.supervisor.pid(name)
+
+    def running(self) -> bool:
+        return self.supervisor is not None and self.supervisor.running()
 
     def stop(self) -> None:
-        for process in reversed(self.processes):
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in self.processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-        self.processes.clear()
+        if self.supervisor is not None:
+            self.supervisor.stop()
 
     def __enter__(self) -> "Assistant":
         return self.start()

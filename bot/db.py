@@ -21,6 +21,8 @@ from bot.knowledge import schema as s
 from bot.knowledge.loader import Knowledge, load_directory
 
 DEFAULT_URL = "sqlite:///var/repere.db"
+CONNECT_TIMEOUT = 3  # seconds
+STATEMENT_TIMEOUT = 10  # seconds; a load of the whole knowledge takes well under one
 _MODELS = {
     "organismes": s.Organisme,
     "demarches": s.Demarche,
@@ -73,8 +75,10 @@ def engine_for(url: str | None = None) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):  # no pooled handle: a moved, deleted or replaced file is seen at once
-        return create_engine(url, future=True, poolclass=NullPool)
-    return create_engine(url, future=True, pool_pre_ping=True)  # a restarted server is seen at once
+        return create_engine(url, future=True, poolclass=NullPool, connect_args={"timeout": STATEMENT_TIMEOUT})
+    # A restarted server is seen at once (pre-ping); a hung one fails in seconds instead of blocking.
+    return create_engine(url, future=True, pool_pre_ping=True, pool_timeout=CONNECT_TIMEOUT, connect_args={
+        "connect_timeout": CONNECT_TIMEOUT, "options": f"-c statement_timeout={STATEMENT_TIMEOUT * 1000}"})
 
 
 def save(knowledge: Knowledge, engine: Engine, source: str) -> int:

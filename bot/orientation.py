@@ -30,7 +30,6 @@ THEME_LABELS = {
     "numerique": "aide au numérique",
     "citoyennete": "état civil, élections et Pacs (mairie)",
 }
-FALLBACK_PHONE = ("39 39", "Allô Service Public")
 
 
 @dataclass

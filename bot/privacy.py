@@ -1,4 +1,4 @@
-"""Personal numbers are masked before a conversation is stored (RGPD).
+"""Personal numbers are masked before a conversation is stored or logged (RGPD).
 
 Pure standard library on purpose: the engine's tracker store (engine/, Python 3.10) imports
 this module too. Postal codes, years and short numbers ("19 ans") are left alone.
@@ -6,6 +6,7 @@ this module too. Postal codes, years and short numbers ("19 ans") are left alone
 
 from __future__ import annotations
 
+import logging
 import re
 
 MASK = "[donnée personnelle masquée]"
@@ -33,3 +34,25 @@ def redact(text: str) -> str:
 def contains_personal_number(text: str) -> bool:
     """True for a raw personal number, and for one the NLU has already masked."""
     return MASK in text or redact(text) != text
+
+
+def redact_logs() -> None:
+    """Every log record of this process is masked when it is made, whatever the logger, the
+    handler or the level: its message, its arguments and its traceback (an error in the engine
+    or an action can quote the citizen's text). Installed once per process."""
+    make = logging.getLogRecordFactory()
+    if getattr(make, "redacts", False):
+        return
+
+    def masked_record(*args, **kwargs) -> logging.LogRecord:
+        record = make(*args, **kwargs)
+        try:
+            record.msg, record.args = redact(record.getMessage()), ()
+        except (TypeError, ValueError):  # a malformed log call: keep what it said, masked
+            record.msg, record.args = redact(str(record.msg)), ()
+        if record.exc_info and record.exc_info[0] is not None:
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+        return record
+
+    masked_record.redacts = True
+    logging.setLogRecordFactory(masked_record)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bot.knowledge.schema import Lieu, Organisme, Provenance
-from bot.orientation import FALLBACK_PHONE, Answer, PermanenceSlots, Place
+from bot.fallback import FALLBACK_PHONE
+from bot.orientation import Answer, PermanenceSlots, Place
 from bot.schedule import Slot
 
 TO_CONFIRM = "à confirmer"

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.knowledge.schema import THEMES, Commune
-from bot.orientation import FALLBACK_PHONE, THEME_LABELS, Answer, Need, Orientation, Place, Profile
+from bot.fallback import unavailable_text
+from bot.orientation import THEME_LABELS, Answer, Need, Orientation, Place, Profile
 from bot.privacy import redact
 from bot.render import confirm_flag, contact_text, lieu_line, organisme_contact, session_lines
 
@@ -311,7 +312,4 @@ def privacy_reply() -> Reply:
 
 
 def unavailable_reply() -> Reply:
-    phone, name = FALLBACK_PHONE
-    return Reply("Je ne peux pas consulter mes informations pour le moment (service momentanément indisponible). "
-                 f"Appelez {name} au {phone} (du lundi au vendredi) ou consultez https://www.service-public.fr. "
-                 "Vous pouvez aussi réessayer dans quelques minutes.")
+    return Reply(unavailable_text())

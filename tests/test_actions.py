@@ -1,6 +1,7 @@
 """The Rasa actions on real rasa-sdk trackers, over a real knowledge DB (SQLite file)."""
 
 import asyncio
+import threading
 from dataclasses import replace
 from datetime import date, datetime, timezone
 
@@ -21,6 +22,7 @@ def live_db(tmp_path, knowledge, monkeypatch):
     engine = db.engine_for(f"sqlite:///{tmp_path / 'repere.db'}")
     db.save(knowledge, engine, "tests")
     monkeypatch.setattr(a, "KNOWLEDGE", LiveKnowledge(engine=engine))
+    monkeypatch.setattr(a, "ACTIVITY", activity.BackgroundRecorder(engine))
     monkeypatch.setenv("REPERE_NOW", NOW)
     return engine
 
@@ -217,6 +219,7 @@ def test_answers_fallbacks_and_human_contacts_are_recorded_without_any_text(live
     orient("demarche:carte-identite", "Mayet")
     run(a.ActionNotUnderstood(), tracker("zorglub 06 12 34 56 78", "nlu_fallback"))
     run(a.ActionHumanContact(), tracker("un humain", "ask_human", slots={"commune": "Sarcé"}))
+    a.ACTIVITY.pending.join()
     stored = activity.rows(live_db, datetime(2000, 1, 1, tzinfo=timezone.utc), datetime(2100, 1, 1, tzinfo=timezone.utc))
     assert [(r.theme, r.demarche, r.commune, r.organisme, r.compris, r.contact_humain) for r in stored] == [
         ("ants", "carte-identite", "72191", "ants", True, False),
@@ -225,3 +228,24 @@ def test_answers_fallbacks_and_human_contacts_are_recorded_without_any_text(live
     ]
     columns = set(activity.Activite.__table__.columns.keys())
     assert columns == {"id", "quand", "theme", "demarche", "commune", "organisme", "compris", "contact_humain"}
+
+
+def test_a_stuck_answer_neither_blocks_other_conversations_nor_stays_silent(monkeypatch):
+    released = threading.Event()
+    monkeypatch.setattr(a, "ANSWER_WITHIN", 0.5)
+    monkeypatch.setattr(a.KNOWLEDGE, "orientation", lambda: released.wait() and None)
+
+    async def both():
+        stuck = asyncio.create_task(a.ActionOrient().run(CollectingDispatcher(), tracker("carte vitale", "theme_sante"), DOMAIN))
+        dispatcher = CollectingDispatcher()
+        await a.ActionEmergency().run(dispatcher, tracker("mon mari me frappe", "distress"), DOMAIN)
+        emergency_first = not stuck.done()
+        stuck_dispatcher = CollectingDispatcher()
+        await a.ActionOrient().run(stuck_dispatcher, tracker("carte vitale", "theme_sante"), DOMAIN)
+        released.set()
+        await stuck
+        return emergency_first, dispatcher.messages, stuck_dispatcher.messages
+
+    emergency_first, emergency, stuck = asyncio.run(both())
+    assert emergency_first and "3919" in texts(emergency)
+    assert "momentanément indisponible" in texts(stuck) and "39 39" in texts(stuck)

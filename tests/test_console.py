@@ -508,3 +508,30 @@ def test_odd_parameters_and_bodies_never_give_a_server_error_nor_a_slow_answer(c
             assert status < 500, (path, body[:20], status)
     assert browser.get("/nulle-part")[0] == 404 and "Cette page n'existe pas." in browser.get("/nulle-part")[2]
     assert browser.get("/deconnexion")[0] == 405 and "n'accepte pas cette méthode" in browser.get("/deconnexion")[2]
+
+
+# ---------------------------------------------------------------- service state for supervision
+
+
+def test_the_service_state_says_which_part_is_down_without_signing_in(console, tree):
+    import http.server
+    import json
+
+    from bot.assistant import serve_files
+    from bot.service_status import Endpoints
+
+    up = serve_files(KNOWLEDGE, 0)  # any server answering 200 on /, as Rasa and the action server do
+    port = up.server_address[1]
+    try:
+        healthy = console(endpoints=Endpoints(rasa=f"http://127.0.0.1:{port}/", actions=f"http://127.0.0.1:{port}/"))
+        status, _, body = healthy.get("/etat")
+        assert status == 200 and json.loads(body)["etat"] == "ok"
+        with http.server.HTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler) as closed:
+            dead = closed.server_address[1]  # bound, then closed: nothing answers there
+        no_actions = console(endpoints=Endpoints(rasa=f"http://127.0.0.1:{port}/", actions=f"http://127.0.0.1:{dead}/health"))
+        status, _, body = no_actions.get("/etat")
+        assert status == 503 and json.loads(body)["etat"] == "degrade" and json.loads(body)["parties"]["actions"] == "injoignable"
+        nothing = console(endpoints=Endpoints(rasa=f"http://127.0.0.1:{dead}/", actions=f"http://127.0.0.1:{dead}/health"))
+        assert json.loads(nothing.get("/etat")[2])["etat"] == "indisponible"
+    finally:
+        up.shutdown()

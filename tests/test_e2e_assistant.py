@@ -3,14 +3,18 @@ webhook, on a real knowledge DB, under a fixed clock (Monday 23 November 2026, 1
 The servers are the session's `assistant` fixture (conftest.py)."""
 
 import json
+import os
 import shutil
+import signal
+import time
+import urllib.error
 import urllib.request
 import uuid
 
 import pytest
 
 from bot import db
-from bot.assistant import ENGINE
+from bot.assistant import ENGINE, wait_until_up
 from bot.console.app import reload_from_files
 from bot.knowledge.loader import load_directory
 from bot.live import LiveKnowledge
@@ -169,16 +173,44 @@ def test_the_socketio_channel_answers_a_session_and_bounds_its_messages(assistan
     assert answers[1].startswith("Votre message est trop long")
 
 
-def test_an_unreachable_knowledge_db_is_said_with_the_national_contact(assistant):
+def test_a_knowledge_db_gone_after_the_start_keeps_the_last_knowledge_serving(assistant):
     moved = assistant.db_path.with_suffix(".moved")
     assistant.db_path.rename(moved)
     try:
         reply = Conversation(assistant).say("je dois refaire ma carte vitale")
     finally:
-        assistant.db_path.unlink(missing_ok=True)
         moved.rename(assistant.db_path)
-    assert "momentanément indisponible" in text(reply) and "39 39" in text(reply)
+    assert "Carte Vitale" in text(reply) and "Assurance Maladie" in text(reply)
+
+
+def test_with_the_action_server_down_rasa_itself_answers_distress_and_the_contact(assistant):
+    control = assistant.control()
+    control.stopProcess("actions")
+    try:
+        distress = text(Conversation(assistant).say("mon mari me frappe j'ai peur"))
+        contact = text(Conversation(assistant).say("je voudrais parler a un conseiller"))
+    finally:
+        control.startProcess("actions")
+        wait_until_up(assistant.actions_url.replace("/webhook", "/health"), 120)
+    assert distress.startswith("Si vous êtes en danger") and "3919" in distress.splitlines()[0] and "112" in distress
+    assert "39 39" in contact and "momentanément indisponible" in contact
     assert "Carte Vitale" in text(Conversation(assistant).say("carte vitale a Mayet"))
+
+
+def test_a_killed_action_server_is_restarted_by_the_supervisor_and_its_log_kept(assistant):
+    log = assistant.logs / f"actions-{assistant.actions_port}.log"
+    killed = assistant.pid("actions")
+    size_before = log.stat().st_size
+    os.kill(killed, signal.SIGKILL)
+    for _ in range(120):
+        info = assistant.control().getProcessInfo("actions")
+        if info["statename"] == "RUNNING" and info["pid"] != killed:
+            break
+        time.sleep(0.5)
+    assert assistant.pid("actions") != killed
+    wait_until_up(assistant.actions_url.replace("/webhook", "/health"), 120)
+    assert "Carte Vitale" in text(Conversation(assistant).say("carte vitale a Mayet"))
+    assert log.stat().st_size > size_before  # appended to, not truncated by the restart
 
 
 def test_personal_numbers_typed_by_a_citizen_are_not_kept_in_the_conversation_store(assistant):
@@ -226,3 +258,30 @@ def test_a_territory_loaded_into_the_running_assistant_is_understood_in_a_senten
         assert "France Services Loir-Lucé-Bercé" in answer and "Mayet" not in answer
     finally:
         db.save(load_directory(KNOWLEDGE), live.engine, "tests")
+
+
+def test_no_store_and_no_log_keeps_a_personal_number_after_a_conversation(assistant):
+    chat = Conversation(assistant)
+    for message in ("bonjour, ma carte vitale est perdue, mon numero de secu est 1 85 05 72 191 005 42",
+                    "mon iban FR76 3000 6000 0112 3456 7890 189 pour le remboursement",
+                    "06 12 34 56 78", "+33 (0)7 98 76 54 32", "ecrivez moi a jean.dupont@example.org",
+                    "ou marie point durand at gmail point com", "j'habite a Mayet"):
+        chat.say(message)
+    with urllib.request.urlopen(f"{assistant.url}/conversations/{chat.sender}/tracker?token={API_TOKEN}", timeout=30) as response:
+        tracker = response.read().decode()
+    assert "Mayet" in tracker  # the conversation is there, its personal numbers are not
+    stores = {"conversation": tracker, "knowledge and activity DB": assistant.db_path.read_bytes().decode("utf-8", "replace")}
+    stores |= {path.name: path.read_text(errors="replace") for path in assistant.logs.iterdir() if path.is_file()}
+    for name, content in stores.items():
+        for personal in ("191 005", "3456 7890", "34 56 78", "76 54 32", "dupont", "durand"):
+            assert personal not in content, (name, personal)
+
+
+def test_a_malformed_request_gets_a_400_in_french_and_never_a_500(assistant):
+    for body in (b"null", b"[]", b"{", b"", b'{"sender": "x", "message": 12}', b'{"sender": null, "message": "bonjour"}',
+                 b'{"message": "sans sender"}', b'{"sender": "x", "message": "a", "metadata": "pas un objet"}'):
+        request = urllib.request.Request(assistant.url + "/webhooks/rest/webhook", data=body, method="POST",
+                                         headers={"Content-Type": "application/json"})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=30)
+        assert refused.value.code == 400 and "objet JSON est attendu" in json.loads(refused.value.read())["erreur"], body

@@ -13,7 +13,8 @@ from datetime import timedelta
 import pytest
 
 from bot import replies as r
-from bot.orientation import FALLBACK_PHONE, Profile
+from bot.fallback import FALLBACK_PHONE
+from bot.orientation import Profile
 from bot.render import TO_CONFIRM, answer_text
 from bot.schedule import Schedule
 from conftest import NOW

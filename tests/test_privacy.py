@@ -35,3 +35,28 @@ def test_huge_adversarial_texts_are_read_in_one_pass_and_what_follows_is_still_m
     # minutes (bench/privacy_patterns.py measures it); each pattern now starts only where its run starts.
     assert redact(adversarial) == adversarial  # nothing personal in them
     assert redact(adversarial + " jean.dupont@example.org").endswith(" " + MASK)
+
+
+def test_logs_are_masked_in_messages_arguments_and_tracebacks(monkeypatch):
+    import io
+    import logging
+
+    from bot.privacy import redact_logs
+
+    monkeypatch.setattr(logging, "_logRecordFactory", logging.getLogRecordFactory())  # restored after the test
+    redact_logs()
+    redact_logs()  # idempotent: installed once
+    out = io.StringIO()
+    logger = logging.getLogger("test-privacy-logs")
+    logger.addHandler(logging.StreamHandler(out))
+    logger.propagate = False
+    logger.warning("message: %s", "mon numero 1 85 05 72 191 005 42")
+    logger.error("mail jean.dupont@example.org, tel +33 (0)6 12 34 56 78")
+    try:
+        raise ValueError("texte reçu : IBAN FR76 3000 6000 0112 3456 7890 189")
+    except ValueError:
+        logger.exception("échec")
+    logged = out.getvalue()
+    assert "ValueError: texte reçu : IBAN " + MASK in logged and "échec" in logged and logged.count(MASK) >= 4
+    for personal in ("191 005", "dupont@", "56 78", "7890"):
+        assert personal not in logged

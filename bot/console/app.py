@@ -19,7 +19,7 @@ from urllib.parse import quote, urlsplit
 
 import anyio
 from fastapi import Depends, FastAPI, Form, Request
-from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException
@@ -35,6 +35,7 @@ from bot.knowledge.loader import KnowledgeInvalid
 from bot.live import LiveKnowledge, current_time
 from bot.orientation import THEME_LABELS, Need, Orientation, Profile
 from bot.schedule import MOIS_FR, PARIS, format_day, format_hour
+from bot.service_status import service_status
 
 HERE = Path(__file__).parent
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)  # the dates the console accepts
@@ -264,6 +265,12 @@ def create_app(settings: Settings | None = None, knowledge: LiveKnowledge | None
             sessions.end(request.state.user.id)
         request.session.clear()
         return RedirectResponse("/", status_code=303)
+
+    @app.get("/etat")
+    def service_state():
+        """The service's state for supervision (no sign-in, nothing personal): 200 when all is up, else 503."""
+        state = service_status(settings.endpoints, live)
+        return JSONResponse(state, status_code=200 if state["etat"] == "ok" else 503)
 
     # ------------------------------------------------------------------ administrators
 

@@ -10,6 +10,8 @@ REPERE_CONSOLE_HTTPS   1: the console is served over HTTPS (behind a proxy): Sec
 REPERE_CONSOLE_URL     the console's public address, e.g. https://console.mairie.fr, when a proxy
                        changes the Host header; forms are accepted only from this origin (default:
                        the Host of each request)
+REPERE_RASA_URL     the Rasa server whose state /etat reports (default: http://127.0.0.1:5005/)
+REPERE_ACTIONS_URL  the action server's webhook, as Rasa's endpoints use it (its /health is checked)
 REPERE_CONSOLE_ORIGINS comma-separated origins of mairie sites that may read the console's pages
                        (GET) from their own pages, never with the session cookie
 """
@@ -23,6 +25,8 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+
+from bot.service_status import Endpoints
 
 HASHER = PasswordHasher()
 DEMO_PASSWORD = "demo"
@@ -39,6 +43,7 @@ class Settings:
     https: bool = False
     public_url: str = ""
     origins: tuple[str, ...] = ()
+    endpoints: Endpoints = field(default_factory=Endpoints)
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -48,7 +53,9 @@ class Settings:
                    secret=env.get("REPERE_SECRET") or secrets.token_urlsafe(32),
                    knowledge_dir=Path(env.get("REPERE_KNOWLEDGE", "knowledge")),
                    https=env.get("REPERE_CONSOLE_HTTPS") == "1", public_url=env.get("REPERE_CONSOLE_URL", ""),
-                   origins=tuple(o.strip() for o in env.get("REPERE_CONSOLE_ORIGINS", "").split(",") if o.strip()))
+                   origins=tuple(o.strip() for o in env.get("REPERE_CONSOLE_ORIGINS", "").split(",") if o.strip()),
+                   endpoints=Endpoints(rasa=env.get("REPERE_RASA_URL", Endpoints.rasa),
+                                       actions=env.get("REPERE_ACTIONS_URL", Endpoints.actions).replace("/webhook", "/health")))
 
     def role_for(self, password: str) -> str | None:
         """'admin', 'agent' or None. Without a configured hash, only the demo mode lets anyone in."""
