@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
 import sys
 import urllib.error
 import urllib.request
@@ -14,6 +15,7 @@ from pathlib import Path
 from time import sleep
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import assistant, db, nlu_export
 from bot.communes_import import ImportFailed, communes_of_epci, fetch_package, write_communes_file
@@ -24,8 +26,10 @@ from bot.knowledge.npm_pack import PackageUnavailable
 from bot.knowledge.sources import FichesCopy, check_fiches, not_verified_since, official_copy
 from bot.knowledge.schema import FichierConnaissances
 from bot.orientation import Orientation, Profile
+from bot.privacy import redact_logs
 from bot.render import answer_dict, answer_text, confirm_flag
 from bot.schedule import PARIS, compile_horaires, format_day, format_hour
+from bot.service_status import Endpoints
 
 DEFAULT_DIR = os.environ.get("REPERE_KNOWLEDGE", "knowledge")
 SCHEMA_PATH = Path("schema/connaissances.schema.json")
@@ -248,7 +252,9 @@ def train() -> None:
 @click.option("--widget-port", default=8000, show_default=True, help="port de la page de démonstration du widget")
 @click.option("--console-port", default=8080, show_default=True, help="port de la console des agents")
 def serve(port: int, actions_port: int, widget_port: int, console_port: int) -> None:
+    redact_logs()  # the console's errors can quote an agent's search
     settings = Settings.from_env()
+    settings.endpoints = Endpoints(rasa=f"http://127.0.0.1:{port}/", actions=f"http://127.0.0.1:{actions_port}/health")
     try:
         model, _ = assistant.ensure_model(click.echo)
         pages = assistant.serve_files(assistant.WIDGET, widget_port)
@@ -268,20 +274,82 @@ Repère répond (démarré en {server.startup_seconds:.0f} s) :
   actions    {server.actions_url}
   journaux   {server.logs.relative_to(assistant.ROOT)}/
 Discuter dans le terminal : .venv/bin/repere chat     Arrêter : Ctrl+C""")
-    def interrupt(*_):
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, interrupt)  # `kill` or a service manager stops both servers too
-    signal.signal(signal.SIGHUP, interrupt)
     try:
-        while all(p.poll() is None for p in server.processes):
-            sleep(1)
-        click.echo("Un serveur s'est arrêté : voir les journaux dans var/log/.", err=True)
-    except KeyboardInterrupt:
-        pass
+        _wait_for_stop(server, "var/log/")
     finally:
         console.stop()
         pages.shutdown()
+        server.stop()
+
+
+def _wait_for_stop(supervised, logs: str) -> None:
+    """Until Ctrl+C, `kill` or a service manager's stop; the supervisor restarts crashed servers."""
+    def interrupt(*_):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+    signal.signal(signal.SIGHUP, interrupt)
+    try:
+        while supervised.running():
+            sleep(1)
+        click.echo(f"Le superviseur s'est arrêté : voir les journaux dans {logs}.", err=True)
+    except KeyboardInterrupt:
+        pass
+
+
+@main.command(help="Mode production : PostgreSQL, Redis, nginx, plusieurs serveurs Rasa et d'actions, purge.")
+@click.option("--port", default=5005, show_default=True, help="port public (nginx) : REST, socket.io, widget")
+@click.option("--replicas", default=2, show_default=True, help="nombre de serveurs Rasa")
+@click.option("--serveurs-actions", "action_servers", default=2, show_default=True, help="nombre de serveurs d'actions")
+@click.option("--console-port", default=8080, show_default=True, help="port de la console des agents")
+def production(port: int, replicas: int, action_servers: int, console_port: int) -> None:
+    from bot.production import Production
+    redact_logs()
+    try:
+        model, _ = assistant.ensure_model(click.echo)
+        click.echo(f"Démarrage de PostgreSQL, Redis, {action_servers} serveurs d'actions, {replicas} serveurs Rasa et nginx...")
+        server = Production(model, port=port, replicas=replicas, action_servers=action_servers, console_port=console_port).start()
+    except (assistant.AssistantError, OSError, subprocess.CalledProcessError) as error:
+        _fail(False, str(error))
+    click.echo(f"""
+Repère répond en mode production (démarré en {server.startup_seconds:.0f} s) :
+  REST       POST {server.url}/webhooks/rest/webhook      socket.io  {server.url}/socket.io
+  widget     {server.url}/widget/demo/     console  http://127.0.0.1:{console_port}/
+  base       {server.database_url} (connaissances, activité, conversations)
+  journaux   {server.base.relative_to(assistant.ROOT)}/log/     Arrêter : Ctrl+C""")
+    try:
+        _wait_for_stop(server, "var/production/log/")
+    finally:
+        server.stop()
+
+
+@main.command(help="Oublie les conversations inactives depuis plus de 60 minutes (mode production).")
+@click.option("--url", default=None, help="base PostgreSQL des conversations (défaut : REPERE_DB)")
+@click.option("--toutes-les", "every", type=int, default=None, help="recommence toutes les N secondes")
+def purge(url: str | None, every: int | None) -> None:
+    from bot import retention
+    engine = db.engine_for(url)
+    while True:
+        try:
+            click.echo(f"{retention.purge(engine)} conversation(s) oubliée(s).")
+        except SQLAlchemyError as error:
+            click.echo(f"purge impossible ({type(error).__name__}) : nouvel essai plus tard", err=True)
+        if every is None:
+            return
+        sleep(every)
+
+
+@main.command(help="Démarre la console seule (le mode production la lance ainsi).")
+@click.option("--port", default=8080, show_default=True)
+def console(port: int) -> None:
+    redact_logs()
+    server = ConsoleServer(port, Settings.from_env()).start()
+    try:
+        while server.thread.is_alive():
+            sleep(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
         server.stop()
 
 
