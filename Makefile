@@ -6,7 +6,7 @@ KNOWLEDGE ?= knowledge
 export REPERE_DB ?= sqlite:///$(CURDIR)/var/repere.db
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: setup run test bench check load schema nlu model validate chat clean
+.PHONY: setup run production test bench check load schema nlu model validate chat clean
 
 setup:
 	@scripts/setup.sh all
@@ -34,11 +34,15 @@ model: validate
 run: load validate   # serve trains first when the data changed; demo mode: console password « demo »
 	@REPERE_DEMO=$${REPERE_DEMO-1} .venv/bin/repere serve
 
+production: validate  # PostgreSQL, Redis, nginx, 2 Rasa replicas, 2 action servers, purge (README: production mode)
+	@scripts/setup.sh production
+	@.venv/bin/repere production
+
 chat: setup
 	@.venv/bin/repere chat
 
 test: load model
-	@scripts/setup.sh browser
+	@scripts/setup.sh browser && scripts/setup.sh production
 	@REPERE_TEST_PG_URL=$$(scripts/postgres.sh start) .venv/bin/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 bench: load model

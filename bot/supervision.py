@@ -47,6 +47,7 @@ autostart={autostart}
 autorestart=true
 startsecs={startsecs}
 startretries=100
+stopsignal={stopsignal}
 stopasgroup=true
 killasgroup=true
 stopwaitsecs=20
@@ -65,10 +66,11 @@ class Program:
     autostart: bool = True  # False: started when the caller says (after what it depends on)
     user: str | None = None
     startsecs: int = 5
+    stopsignal: str = "TERM"  # PostgreSQL: INT, its fast shutdown (TERM waits for every client to leave)
 
     def conf(self, directory: Path, logs: Path) -> str:
         text = PROGRAM.format(name=self.name, command=shlex.join(self.command), directory=directory, log=logs / self.log,
-                              autostart=str(self.autostart).lower(), startsecs=self.startsecs)
+                              autostart=str(self.autostart).lower(), startsecs=self.startsecs, stopsignal=self.stopsignal)
         return text + (f"user={self.user}\n" if self.user else "")
 
 

