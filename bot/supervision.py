@@ -15,6 +15,7 @@ import shlex
 import signal
 import subprocess
 import sys
+import time
 import xmlrpc.client
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,7 +89,7 @@ class Supervisor:
     directory: Path
     process: subprocess.Popen | None = field(default=None, repr=False)
 
-    def start(self, env: dict[str, str]) -> "Supervisor":
+    def start(self, env: dict[str, str], timeout: float = 30) -> "Supervisor":
         self.logs.mkdir(parents=True, exist_ok=True)
         self.run_dir.mkdir(parents=True, exist_ok=True)
         conf = self.run_dir / "supervisord.conf"
@@ -97,7 +98,15 @@ class Supervisor:
         self.process = subprocess.Popen([str(SUPERVISORD), "-c", str(conf)], cwd=self.directory, env=env,
                                         stdout=subprocess.DEVNULL, stderr=open(self.logs / f"supervisord-{self.name}.err", "a"),
                                         start_new_session=True, preexec_fn=_die_with_parent)
-        return self
+        deadline = time.monotonic() + timeout
+        while True:  # ready when its control socket answers
+            try:
+                self.control().getState()
+                return self
+            except (OSError, xmlrpc.client.Error):
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise OSError(f"le superviseur ne démarre pas : voir {self.logs}/supervisord-{self.name}.err") from None
+                time.sleep(0.1)
 
     def control(self):
         """supervisord's XML-RPC interface: getProcessInfo, stopProcess, startProcess..."""

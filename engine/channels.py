@@ -9,8 +9,10 @@ socket.io also gets Rasa 3.6's session request fixed: it calls python-socketio 5
 receives an answer.
 
 Never silent: when a turn sends nothing back (the action server down or hung, an error in the
-engine), the engine answers by itself, without the action server or the knowledge DB: the
-emergency numbers for distress (bot/emergency.py), else the national contact (bot/fallback.py)."""
+engine, the SQL conversation store down), the engine answers by itself, without the action
+server or the knowledge DB: the emergency numbers for distress (bot/emergency.py), else the
+national contact (bot/fallback.py). A REST body that is not {"sender", "message"} gets a 400
+in French (Rasa answered 500)."""
 
 import collections
 import logging
@@ -26,8 +28,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.emergency import emergency_text, is_distress
-from engine.tracker_store import ConversationStoreUnavailable
 from bot.fallback import unavailable_text
+from engine.tracker_store import ConversationStoreUnavailable
 
 log = logging.getLogger(__name__)
 

@@ -285,3 +285,18 @@ def test_a_malformed_request_gets_a_400_in_french_and_never_a_500(assistant):
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(request, timeout=30)
         assert refused.value.code == 400 and "objet JSON est attendu" in json.loads(refused.value.read())["erreur"], body
+
+
+def test_both_servers_listen_on_the_loopback_only(assistant):
+    def listening(port: int) -> set[str]:
+        addresses = set()
+        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+            for line in open(table).read().splitlines()[1:]:
+                local, state = line.split()[1], line.split()[3]
+                address, hex_port = local.split(":")
+                if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+                    addresses.add(address)
+        return addresses
+
+    assert listening(assistant.actions_port) == {"0100007F"}  # 127.0.0.1 (rasa-sdk defaulted to 0.0.0.0)
+    assert listening(assistant.rasa_port) == {"0100007F"}

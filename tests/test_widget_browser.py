@@ -18,24 +18,28 @@ pytestmark = pytest.mark.skipif(not (ENGINE.exists() and CHROMIUM.exists()),
 playwright_api = pytest.importorskip("playwright.sync_api")
 
 
-def site(tmp: Path, server_url: str) -> Path:
-    """The demo mairie page, pointed at `server_url`."""
+def site(tmp: Path, server_url: str, transport: str = "rest") -> Path:
+    """The demo mairie page, pointed at `server_url`, over REST or socket.io."""
     shutil.copy(WIDGET / "repere-widget.js", tmp / "repere-widget.js")
     shutil.copy(WIDGET / "repere-widget.css", tmp / "repere-widget.css")
+    shutil.copytree(WIDGET / "vendor", tmp / "vendor")
     (tmp / "demo").mkdir()
-    page = (WIDGET / "demo" / "index.html").read_text(encoding="utf-8")
-    (tmp / "demo" / "index.html").write_text(page.replace("http://127.0.0.1:5005", server_url), encoding="utf-8")
+    page = (WIDGET / "demo" / "index.html").read_text(encoding="utf-8").replace("http://127.0.0.1:5005", server_url)
+    (tmp / "demo" / "index.html").write_text(page.replace("data-couleur=", f'data-transport="{transport}" data-couleur='),
+                                             encoding="utf-8")
     return tmp
 
 
 @pytest.fixture(scope="module")
 def pages(assistant, tmp_path_factory):
-    """Two copies of the demo page: one talking to the assistant, one to a port where nothing listens."""
+    """Copies of the demo page: talking to the assistant over REST and over socket.io, and to a
+    port where nothing listens."""
     live = serve_files(site(tmp_path_factory.mktemp("live"), assistant.url), 8105)
     dead = serve_files(site(tmp_path_factory.mktemp("dead"), "http://127.0.0.1:5999"), 8106)
-    yield {"live": "http://127.0.0.1:8105/demo/", "dead": "http://127.0.0.1:8106/demo/"}
-    live.shutdown()
-    dead.shutdown()
+    socket = serve_files(site(tmp_path_factory.mktemp("socketio"), assistant.url, "socketio"), 8107)
+    yield {"live": "http://127.0.0.1:8105/demo/", "dead": "http://127.0.0.1:8106/demo/", "socketio": "http://127.0.0.1:8107/demo/"}
+    for server in (live, dead, socket):
+        server.shutdown()
 
 
 @pytest.fixture
@@ -58,8 +62,9 @@ def ask(page, text, until):
     playwright_api.expect(page.locator(".repere-log")).to_contain_text(until, timeout=30000)
 
 
-def test_a_whole_conversation_with_a_button_survives_a_reload(page, pages):
-    open_chat(page, pages["live"])
+@pytest.mark.parametrize("transport", ["live", "socketio"])  # REST, then Rasa's socket.io channel
+def test_a_whole_conversation_with_a_button_survives_a_reload(page, pages, transport):
+    open_chat(page, pages[transport])
     ask(page, "je dois refaire ma carte d'identite", "dans quelle commune habitez-vous")
     ask(page, "72360", "plusieurs communes")
     page.get_by_role("button", name="Mayet", exact=True).click()
@@ -68,12 +73,13 @@ def test_a_whole_conversation_with_a_button_survives_a_reload(page, pages):
     assert places.count() >= 1  # the answer's lists are real lists for screen readers
     link = page.locator(".repere-log a[href='https://ants.gouv.fr']").first
     assert link.get_attribute("target") == "_blank" and "noopener" in link.get_attribute("rel")
-    page.screenshot(path=str(CAPTURES / "widget-bureau.png"))
+    page.screenshot(path=str(CAPTURES / f"widget-bureau-{transport}.png"))
 
     page.reload()
     log = page.locator(".repere-log")
     playwright_api.expect(log).to_contain_text("jeudi 26 novembre 2026, 14h-17h")
     ask(page, "et c'est quand ?", "Prochaines dates pour « Carte d'identité »")  # same conversation on the server
+    assert page.evaluate("window.io !== undefined") == (transport == "socketio")  # the socket.io client, only there
 
 
 def test_the_browser_keeps_no_typed_text_and_an_unguessable_conversation_id(page, pages):

@@ -1,6 +1,7 @@
 /*
  * Repère — widget de discussion pour les sites des mairies.
- * One <script> tag, no build step, no framework. Talks to the Rasa REST channel.
+ * One <script> tag, no build step, no framework. Talks to Rasa's REST channel, or to its
+ * socket.io channel with data-transport="socketio" (vendor/socket.io.min.js, loaded then).
  *
  *   <script src="https://…/repere-widget.js" defer      (repere-widget.css, next to it, is loaded by the script)
  *           data-serveur="https://assistant.example.fr"
@@ -20,8 +21,10 @@
     franceServices: (script && script.dataset.franceServices) || "votre France Services",
     phone: (script && script.dataset.telephone) || "39 39",
     color: (script && script.dataset.couleur) || "#000091",
+    transport: (script && script.dataset.transport) === "socketio" ? "socketio" : "rest",
     maxLength: 1000,
-    timeoutMs: 30000
+    timeoutMs: 30000,
+    quietMs: 700  /* socket.io sends an answer's bubbles one by one: the answer is whole after this silence */
   };
   var STORE_ID = "repere.sender";
   var STORE_LOG = "repere.log";
@@ -214,24 +217,75 @@
     this.ui.send.disabled = busy;
   };
 
+  /* The answer's bubbles as [{text, buttons}], over REST: one request, one reply. */
+  function overRest(message) {
+    var controller = window.AbortController ? new AbortController() : null;
+    var timer = setTimeout(function () { if (controller) controller.abort(); }, config.timeoutMs);
+    return fetch(config.server.replace(/\/$/, "") + "/webhooks/rest/webhook", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ sender: senderId(), message: message }),
+      signal: controller ? controller.signal : undefined
+    }).then(function (response) {
+      if (!response.ok) throw new Error("HTTP " + response.status);
+      return response.json();
+    }).then(function (replies) {
+      clearTimeout(timer);
+      return (replies || []).map(function (r) { return { text: r.text, buttons: r.buttons }; });
+    }, function (error) { clearTimeout(timer); throw error; });
+  }
+
+  /* Over socket.io: one connection per page, joined to the conversation's session; the bubbles
+     of an answer arrive as separate events, gathered until config.quietMs of silence. */
+  var socket = null;
+  function connectSocket() {
+    if (socket) return socket;
+    socket = new Promise(function (resolve, reject) {
+      var tag = el("script", { src: script.src.replace(/repere-widget\.js(\?.*)?$/, "vendor/socket.io.min.js") });
+      tag.onerror = function () { socket = null; reject(new Error("socket.io indisponible")); };
+      tag.onload = function () {
+        var io = window.io(config.server, { path: "/socket.io", reconnectionDelayMax: 5000 });
+        var joined = function () { io.emit("session_request", { session_id: senderId() }); };
+        io.on("connect", joined);
+        io.once("session_confirm", function () { resolve(io); });
+        io.on("connect_error", function () { socket = null; io.close(); reject(new Error("connexion impossible")); });
+      };
+      document.head.appendChild(tag);
+    });
+    return socket;
+  }
+
+  function overSocket(message) {
+    return connectSocket().then(function (io) {
+      return new Promise(function (resolve, reject) {
+        var bubbles = [];
+        var quiet = null;
+        var limit = setTimeout(function () { finish(); }, config.timeoutMs);
+        function finish() {
+          clearTimeout(limit); clearTimeout(quiet);
+          io.off("bot_uttered", heard);
+          if (bubbles.length) resolve(bubbles); else reject(new Error("pas de réponse"));
+        }
+        function heard(reply) {
+          bubbles.push({ text: reply && reply.text, buttons: reply && (reply.quick_replies || reply.buttons) });
+          clearTimeout(quiet);
+          quiet = setTimeout(finish, config.quietMs);
+        }
+        io.on("bot_uttered", heard);
+        io.emit("user_uttered", { message: message, session_id: senderId() });
+      });
+    });
+  }
+
   /* message: what Rasa receives; shown: what the citizen sees as their message (null: nothing) */
   Widget.prototype.post = function (message, shown) {
     var self = this;
     if (shown !== null) this.remember({ from: "user", text: shown });
     this.pending = { message: message };
     this.setBusy(true);
-    var controller = window.AbortController ? new AbortController() : null;
-    var timer = setTimeout(function () { if (controller) controller.abort(); }, config.timeoutMs);
-    fetch(config.server.replace(/\/$/, "") + "/webhooks/rest/webhook", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ sender: senderId(), message: message.slice(0, config.maxLength) }),
-      signal: controller ? controller.signal : undefined
-    }).then(function (response) {
-      if (!response.ok) throw new Error("HTTP " + response.status);
-      return response.json();
-    }).then(function (replies) {
-      var texts = (replies || []).filter(function (r) { return typeof r.text === "string" && r.text; });
+    var send = config.transport === "socketio" ? overSocket : overRest;
+    send(message.slice(0, config.maxLength)).then(function (replies) {
+      var texts = replies.filter(function (r) { return typeof r.text === "string" && r.text; });
       if (!texts.length) throw new Error("réponse vide");
       var last;
       texts.forEach(function (reply) {
@@ -245,7 +299,6 @@
         config.franceServices + " au " + config.phone + ", ou réessayer dans un instant." });
       self.afterAnswer(item);
     }).then(function () {
-      clearTimeout(timer);
       self.setBusy(false);
     });
   };
