@@ -48,6 +48,7 @@ test: load model
 bench: load model
 	@.venv/bin/python bench/schedules.py && .venv/bin/python bench/knowledge_load.py
 	@.venv/bin/python bench/nlu_quality.py && .venv/bin/python bench/latency.py
+	@scripts/setup.sh production && .venv/bin/python bench/fuzz.py && .venv/bin/python bench/production.py
 
 clean:
 	@scripts/postgres.sh stop; rm -rf var .cache models

@@ -86,7 +86,7 @@ def over_socketio(url: str, rng: random.Random, count: int) -> Counter:
                 _, body = hostile(rng, i)
                 try:
                     message = json.loads(body).get("message") if body.strip().startswith(b"{") else None
-                except (json.JSONDecodeError, AttributeError):
+                except (ValueError, AttributeError, RecursionError):  # the deliberately broken bodies
                     message = None
                 client.emit("user_uttered", {"message": message if isinstance(message, str) else str(message),
                                              "session_id": f"fuzz-sio-{start}"})
