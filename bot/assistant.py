@@ -21,7 +21,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.supervision import Program, Supervisor
+from bot.supervision import Program, Supervised, Supervisor
 
 ROOT = Path(__file__).resolve().parents[1]
 WIDGET = ROOT / "widget"
@@ -87,7 +87,7 @@ def ensure_model(log=print) -> tuple[Path, float | None]:
 
 
 def actions_command(port: int) -> list[str]:
-    return [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)]
+    return [sys.executable, "-m", "actions.server", "--port", str(port)]
 
 
 def rasa_command(model: Path, port: int, endpoints: str, api_token: str | None = None) -> list[str]:
@@ -111,7 +111,7 @@ def wait_until_up(url: str, timeout: float, process: subprocess.Popen | None = N
 
 
 @dataclass
-class Assistant:
+class Assistant(Supervised):
     """Both servers under a supervisor that restarts either if it crashes and appends to rotated
     logs (bot/supervision.py). Ports and environment (REPERE_DB, REPERE_NOW) are the caller's."""
 
@@ -150,23 +150,3 @@ class Assistant:
             raise
         self.startup_seconds = time.perf_counter() - start
         return self
-
-    def control(self):
-        return self.supervisor.control()
-
-    def pid(self, name: str) -> int:
-        """The pid of « rasa » or « actions » now (a restart changes it)."""
-        return self.supervisor.pid(name)
-
-    def running(self) -> bool:
-        return self.supervisor is not None and self.supervisor.running()
-
-    def stop(self) -> None:
-        if self.supervisor is not None:
-            self.supervisor.stop()
-
-    def __enter__(self) -> "Assistant":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()

@@ -128,3 +128,29 @@ class Supervisor:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
         self.process = None
+
+
+class Supervised:
+    """What the embedded assistant and the production mode share: their servers under `self.supervisor`."""
+
+    supervisor: Supervisor | None
+
+    def control(self):
+        return self.supervisor.control()
+
+    def pid(self, name: str) -> int:
+        """The pid of a program now (a restart changes it)."""
+        return self.supervisor.pid(name)
+
+    def running(self) -> bool:
+        return self.supervisor is not None and self.supervisor.running()
+
+    def stop(self) -> None:
+        if self.supervisor is not None:
+            self.supervisor.stop()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

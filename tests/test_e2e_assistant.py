@@ -10,6 +10,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -197,9 +198,24 @@ def test_with_the_action_server_down_rasa_itself_answers_distress_and_the_contac
     assert "Carte Vitale" in text(Conversation(assistant).say("carte vitale a Mayet"))
 
 
+def listeners(port: int) -> set[int]:
+    """The pids of the processes listening on 127.0.0.1:port (from /proc: socket inodes)."""
+    inodes = {line.split()[9] for table in ("/proc/net/tcp", "/proc/net/tcp6") for line in open(table).read().splitlines()[1:]
+              if line.split()[3] == "0A" and int(line.split()[1].split(":")[1], 16) == port}
+    pids = set()
+    for fd_dir in Path("/proc").glob("[0-9]*/fd"):
+        try:
+            if any(os.readlink(fd) in {f"socket:[{i}]" for i in inodes} for fd in fd_dir.iterdir()):
+                pids.add(int(fd_dir.parent.name))
+        except OSError:  # a process that ended meanwhile, or not ours to read
+            continue
+    return pids
+
+
 def test_a_killed_action_server_is_restarted_by_the_supervisor_and_its_log_kept(assistant):
     log = assistant.logs / f"actions-{assistant.actions_port}.log"
     killed = assistant.pid("actions")
+    assert killed > 0 and listeners(assistant.actions_port) == {killed}  # one process, the one supervised
     size_before = log.stat().st_size
     os.kill(killed, signal.SIGKILL)
     for _ in range(120):
@@ -207,8 +223,8 @@ def test_a_killed_action_server_is_restarted_by_the_supervisor_and_its_log_kept(
         if info["statename"] == "RUNNING" and info["pid"] != killed:
             break
         time.sleep(0.5)
-    assert assistant.pid("actions") != killed
     wait_until_up(assistant.actions_url.replace("/webhook", "/health"), 120)
+    assert listeners(assistant.actions_port) == {assistant.pid("actions")} != {killed}  # no orphan kept the port
     assert "Carte Vitale" in text(Conversation(assistant).say("carte vitale a Mayet"))
     assert log.stat().st_size > size_before  # appended to, not truncated by the restart
 
