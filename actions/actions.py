@@ -34,12 +34,17 @@ ANSWER_WITHIN = 60.0  # seconds: a last resort (the DB waits are bounded in bot/
 SLOTS = ("besoin", "commune", "age", "regime", "choix", "commune_choix", "incompris")
 
 
+WARM = threading.Event()  # set once the résolveur is ready (actions/server.py's /pret)
+
+
 def _warm() -> None:
     """Load the sentence encoder and fit the résolveur before the first citizen waits for it."""
     try:
         KNOWLEDGE.orientation().resolver.warm()
     except Exception:  # noqa: BLE001 - the first request will say what is wrong
         log.warning("résolveur non préparé au démarrage", exc_info=True)
+    finally:
+        WARM.set()
 
 
 threading.Thread(target=_warm, daemon=True, name="repere-warm").start()

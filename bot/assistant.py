@@ -143,7 +143,7 @@ class Assistant(Supervised):
         self.supervisor = Supervisor(str(self.rasa_port), self.programs(), self.logs, ROOT / "var" / "run" / str(self.rasa_port), ROOT)
         self.supervisor.start(engine_env(self.env | {"REPERE_ACTIONS_URL": self.actions_url, "SANIC_HOST": "127.0.0.1"}))
         try:
-            wait_until_up(f"http://127.0.0.1:{self.actions_port}/health", 60, self.supervisor.process)
+            wait_until_up(f"http://127.0.0.1:{self.actions_port}/pret", 180, self.supervisor.process)  # résolveur fitted
             wait_until_up(self.url + "/", timeout, self.supervisor.process)
         except AssistantError:
             self.stop()

@@ -216,7 +216,7 @@ class Production(Supervised):
                 if not program.autostart:
                     control.startProcess(program.name, False)
             for i in range(1, self.action_servers + 1):
-                wait_until_up(f"http://127.0.0.1:{self.action_port(i)}/health", 120, self.supervisor.process)
+                wait_until_up(f"http://127.0.0.1:{self.action_port(i)}/pret", 180, self.supervisor.process)  # résolveur fitted
             for i in range(1, self.replicas + 1):
                 wait_until_up(f"http://127.0.0.1:{self.replica_port(i)}/", timeout, self.supervisor.process)
             wait_until_up(self.url + "/", 30, self.supervisor.process)

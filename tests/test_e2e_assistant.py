@@ -192,7 +192,7 @@ def test_with_the_action_server_down_rasa_itself_answers_distress_and_the_contac
         contact = text(Conversation(assistant).say("je voudrais parler a un conseiller"))
     finally:
         control.startProcess("actions")
-        wait_until_up(assistant.actions_url.replace("/webhook", "/health"), 120)
+        wait_until_up(assistant.actions_url.replace("/webhook", "/pret"), 180)
     assert distress.startswith("Si vous êtes en danger") and "3919" in distress.splitlines()[0] and "112" in distress
     assert "39 39" in contact and "momentanément indisponible" in contact
     assert "Carte Vitale" in text(Conversation(assistant).say("carte vitale a Mayet"))
@@ -223,7 +223,7 @@ def test_a_killed_action_server_is_restarted_by_the_supervisor_and_its_log_kept(
         if info["statename"] == "RUNNING" and info["pid"] != killed:
             break
         time.sleep(0.5)
-    wait_until_up(assistant.actions_url.replace("/webhook", "/health"), 120)
+    wait_until_up(assistant.actions_url.replace("/webhook", "/pret"), 180)
     assert listeners(assistant.actions_port) == {assistant.pid("actions")} != {killed}  # no orphan kept the port
     assert "Carte Vitale" in text(Conversation(assistant).say("carte vitale a Mayet"))
     assert log.stat().st_size > size_before  # appended to, not truncated by the restart
