@@ -22,7 +22,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from bot import db
+from bot import db, retention
 from bot.assistant import ROOT, WIDGET, AssistantError, actions_command, engine_env, rasa_command, wait_until_up
 from bot.supervision import Program, Supervised, Supervisor
 
@@ -241,7 +241,10 @@ class Production(Supervised):
                     raise AssistantError(f"PostgreSQL ne répond pas : {error}") from None
                 time.sleep(0.5)
         admin.dispose()
-        db.check_and_save(self.knowledge, db.engine_for(self.database_url))
+        engine = db.engine_for(self.database_url)
+        with engine.begin() as connection:  # once, before the replicas: two concurrent CREATEs can collide
+            retention.create_tables(connection)
+        db.check_and_save(self.knowledge, engine)
 
 
 def _postgres_ids() -> tuple[int, int]:

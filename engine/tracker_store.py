@@ -84,12 +84,8 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
                     event.parse_data["text"] = redact(event.parse_data["text"])
         try:
             with self.engine.begin() as connection:
-                if not self._activity_ready:
-                    retention.create_tables(connection)
                 retention.seen(connection, tracker.sender_id)
-            self._activity_ready = True
             await super().save(tracker)
         except SQLAlchemyError as error:
             raise ConversationStoreUnavailable(f"conversation store unwritable: {type(error).__name__}") from None
 
-    _activity_ready = False
