@@ -97,15 +97,15 @@ def store_conversations(server: Production, count: int) -> int:
 def nlu_share(server: Production) -> dict:
     """Time of the NLU alone (Rasa's /model/parse on one replica) against a whole turn."""
     parse, turn = [], []
+    message = SCRIPT[0][0]
     replica = f"http://127.0.0.1:{server.replica_port(1)}/model/parse?token=bench"
     for _ in range(30):
-        for message, _ in SCRIPT[:1]:
-            request = urllib.request.Request(replica, method="POST", headers={"Content-Type": "application/json"},
-                                             data=json.dumps({"text": message}).encode())
-            start = time.perf_counter()
-            urllib.request.urlopen(request, timeout=60).read()
-            parse.append(time.perf_counter() - start)
-            turn.append(post(server.url + "/webhooks/rest/webhook", f"nlu-{uuid.uuid4().hex[:8]}", message)[0])
+        request = urllib.request.Request(replica, method="POST", headers={"Content-Type": "application/json"},
+                                         data=json.dumps({"text": message}).encode())
+        start = time.perf_counter()
+        urllib.request.urlopen(request, timeout=60).read()
+        parse.append(time.perf_counter() - start)
+        turn.append(post(server.url + "/webhooks/rest/webhook", f"nlu-{uuid.uuid4().hex[:8]}", message)[0])
     return {"nlu_only": percentiles(parse), "whole_turn": percentiles(turn)}
 
 

@@ -17,7 +17,7 @@ from time import sleep
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import assistant, db, nlu_export
+from bot import assistant, db, nlu_export, retention
 from bot.communes_import import ImportFailed, communes_of_epci, fetch_package, write_communes_file
 from bot.console.server import ConsoleServer
 from bot.console.settings import Settings, hash_password
@@ -327,7 +327,6 @@ Repère répond en mode production (démarré en {server.startup_seconds:.0f} s)
 @click.option("--url", default=None, help="base PostgreSQL des conversations (défaut : REPERE_DB)")
 @click.option("--toutes-les", "every", type=int, default=None, help="recommence toutes les N secondes")
 def purge(url: str | None, every: int | None) -> None:
-    from bot import retention
     engine = db.engine_for(url)
     while True:
         try:

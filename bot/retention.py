@@ -40,9 +40,10 @@ def purge(engine, retention_minutes: float = RETENTION_MINUTES, now: float | Non
     """Forgets the conversations idle for longer than the retention; returns how many."""
     cutoff = (time.time() if now is None else now) - retention_minutes * 60
     forgotten = 0
+    with engine.begin() as connection:  # once per purge, not per batch
+        create_tables(connection)
     while True:
         with engine.begin() as connection:
-            create_tables(connection)
             idle = [row[0] for row in connection.execute(IDLE, {"cutoff": cutoff, "batch": batch})]
             if idle:
                 connection.execute(FORGET_EVENTS, {"ids": idle})
