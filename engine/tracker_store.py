@@ -13,7 +13,7 @@ and in endpoints-production.yml: `engine.tracker_store.PrivateSQLTrackerStore`.
 import json
 import time
 from collections import OrderedDict
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore
@@ -83,9 +83,13 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
                 if event.parse_data.get("text"):
                     event.parse_data["text"] = redact(event.parse_data["text"])
         try:
-            with self.engine.begin() as connection:
-                retention.seen(connection, tracker.sender_id)
             await super().save(tracker)
         except SQLAlchemyError as error:
             raise ConversationStoreUnavailable(f"conversation store unwritable: {type(error).__name__}") from None
+
+    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator:
+        """Called by Rasa's save in its transaction: the last activity is written in the same
+        commit as the events (one commit per turn, not two)."""
+        retention.seen(session.connection(), tracker.sender_id)
+        return super()._additional_events(session, tracker)
 
