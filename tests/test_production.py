@@ -86,3 +86,22 @@ def test_postgresql_stopped_gives_the_national_contact_and_everything_recovers_b
 def test_a_huge_body_is_answered_at_the_proxy_in_french(production):
     status, answer = say(production, "prod-huge", "a" * 100_000)
     assert status == 200 and "trop long" in answer
+
+
+def test_action_servers_down_distress_and_human_contact_are_still_answered(production):
+    from bot.assistant import wait_until_up
+    control = production.control()
+    for i in range(1, production.action_servers + 1):
+        control.stopProcess(f"actions-{i}")
+    try:
+        distress = say(production, f"prod-{uuid.uuid4().hex[:8]}", "mon mari me frappe")
+        contact = say(production, f"prod-{uuid.uuid4().hex[:8]}", "je veux parler à un conseiller")
+    finally:
+        for i in range(1, production.action_servers + 1):
+            control.startProcess(f"actions-{i}")
+    assert distress[0] == 200 and "3919" in distress[1].splitlines()[0] and "112" in distress[1], distress
+    assert contact[0] == 200 and "39 39" in contact[1] and "momentanément indisponible" in contact[1], contact
+    for i in range(1, production.action_servers + 1):
+        wait_until_up(f"http://127.0.0.1:{production.action_port(i)}/pret", 180)
+    status, answer = say(production, f"prod-{uuid.uuid4().hex[:8]}", "je dois refaire ma carte d'identité")
+    assert status == 200 and "ANTS" in answer  # back to full answers by themselves
