@@ -8,6 +8,8 @@ a clarification question is a miss. Reports by theme and by démarche, and the r
 latency measured meanwhile. Errors are counted, never printed: the set must not be tuned on.
 Writes bench/results/e2e_heldout.json.
 Run: .venv/bin/python bench/e2e_heldout.py [--sous-ensemble]   (the frozen subset of the tests)
+     .venv/bin/python bench/e2e_heldout.py --jeu2   (tests/heldout2/: the second blind set, written
+     blind after the first had been tuned around; writes bench/results/e2e_heldout2.json)
      .venv/bin/python bench/e2e_heldout.py --dev   (bench/dev/: the development set, written apart and
      tuned on; each miss is printed)
 """
@@ -31,6 +33,7 @@ from bot.evaluation import judge
 from bot.knowledge.loader import load_directory
 
 HELDOUT = ROOT / "tests" / "heldout"
+HELDOUT_2 = ROOT / "tests" / "heldout2"
 DEV = ROOT / "bench" / "dev"
 RESULTS = ROOT / "bench" / "results" / "e2e_heldout.json"
 NOW = "2026-11-23T10:00"
@@ -117,10 +120,10 @@ def print_miss(ident: str, said: str, expected: dict, verdict, answer: str) -> N
 
 
 def main() -> None:
-    subset, dev = "--sous-ensemble" in sys.argv, "--dev" in sys.argv
+    subset, dev, second = "--sous-ensemble" in sys.argv, "--dev" in sys.argv, "--jeu2" in sys.argv
     model, _ = ensure_model()
     knowledge = load_directory(ROOT / "knowledge")
-    messages, conversations = load_heldout(subset, DEV if dev else HELDOUT)
+    messages, conversations = load_heldout(subset, DEV if dev else HELDOUT_2 if second else HELDOUT)
     show = print_miss if dev else None
     with tempfile.TemporaryDirectory() as tmp:
         url_db = f"sqlite:///{tmp}/repere.db"
@@ -133,7 +136,7 @@ def main() -> None:
         finally:
             server.stop()
     results = {"machine": f"{platform.machine()}, {platform.system()}, Python {platform.python_version()}, 2 cores",
-               "model": model.name, "set": "développement" if dev else "sous-ensemble figé des tests" if subset else "complet"} | results
+               "model": model.name, "set": "développement" if dev else ("jeu 2, " if second else "") + ("sous-ensemble figé des tests" if subset else "complet")} | results
     first, conv = results["first_messages"], results["conversations"]
     print(f"premiers messages : {first['right']}/{first['messages']} = {first['accuracy']} "
           f"(avec commune : {first['accuracy_with_a_commune']}) ; manqués : {first['misses_by_kind']}")
@@ -142,9 +145,9 @@ def main() -> None:
     if dev:
         (RESULTS.parent / "e2e_dev.json").write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
     elif not subset:
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
-        print(f"écrit : {RESULTS.relative_to(ROOT)}")
+        target = RESULTS.with_name("e2e_heldout2.json") if second else RESULTS
+        target.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
+        print(f"écrit : {target.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":
