@@ -197,12 +197,7 @@ class ActionOpeningHours(RepereAction):
     action_name = "action_opening_hours"
 
     def act(self, dispatcher, tracker):
-        o = KNOWLEDGE.orientation()
-        turn = turn_of(tracker)
-        named = o.resolver.organismes_named(turn.text)
-        organisme = turn.organisme if turn.organisme in o.k.organismes else (named[0] if named else None)
-        send(dispatcher, r.opening_hours_replies(o, c.commune_of(o, state_of(tracker)), organisme, current_time()))
-        return []
+        return carry_out(dispatcher, tracker, c.opening_hours)
 
 
 class ActionHumanContact(RepereAction):

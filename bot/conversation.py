@@ -22,11 +22,14 @@ from bot.knowledge.schema import THEMES, Commune
 from bot.orientation import Answer, Need, Orientation, Profile
 from bot.understanding.profile import profile_facts
 from bot.understanding.small_talk import is_small_talk
-from bot.understanding.text import MAX_QUERY, normalize, split_needs
+from bot.understanding.text import MAX_QUERY, clauses, is_request, is_secondary, normalize, split_needs, without_refusals
 
 THEME_PREFIX = "theme_"
 THEME_CONFIDENT = 0.6  # an NLU theme this sure, with no démarche recognised, offers the theme's démarches
 TIE = 0.05  # two démarches this close, leading to different organismes: ask which one, as buttons
+CLAUSE_SURE = -0.2  # the résolveur's score a clause's démarche needs to count as a need said in a longer message
+WHOLE_TOP = 3  # a clause's démarche must be among this many best of the whole message
+MAX_OTHERS = 2  # other needs of the same message offered as buttons after the answer
 PLACE_CONFIDENT = 0.75  # an NLU this sure that an unknown word is a place: « je ne trouve pas Saumur »
 # The NLU found no need (unsure, out of scope, a follow-up question): the résolveur must then be surer
 # of itself; the same when the NLU read a place or a profile fact that is not there (« qsdkjh »).
@@ -83,11 +86,27 @@ def greeting_or_need(o: Orientation, state: State, turn: Turn, now: datetime) ->
 def human_or_need(o: Orientation, state: State, turn: Turn, now: datetime) -> Outcome:
     """« parler à quelqu'un » gives the human contact; « quelqu'un de la CARSAT » is an organisme request."""
     if _asks_for_something(o, turn.text, sure=SURE):
-        return respond(o, state, turn, now)
+        outcome = respond(o, state, turn, now)
+        if outcome.understood and _A_PERSON.search(normalize(turn.text[:MAX_QUERY])):  # « la CAF, un vrai conseiller »
+            outcome.replies += r.human_contact_replies(o, commune_of(o, outcome.state), now)
+            outcome.human_contact = True
+        return outcome
     replies = r.human_contact_replies(o, commune_of(o, state), now)
     return Outcome(replies, replace(state, incompris=False), human_contact=True)
 
 
+def opening_hours(o: Orientation, state: State, turn: Turn, now: datetime) -> Outcome:
+    """« horaires de la CAF », « horaires de la France Services du Lude »: a commune said here is kept."""
+    match = o.find_commune(turn.text[:MAX_QUERY])
+    if len(match.communes) == 1:
+        state = replace(state, commune=match.communes[0].nom, commune_choix=())
+    named = o.resolver.organismes_named(turn.text)
+    organisme = turn.organisme if turn.organisme in o.k.organismes else (named[0] if named else None)
+    return Outcome(r.opening_hours_replies(o, commune_of(o, state), organisme, now), replace(state, incompris=False))
+
+
+# « je veux un vrai conseiller, pas un robot »: a person asked for explicitly, besides the organisme named
+_A_PERSON = re.compile(r"\b(humain|pas (a |avec )?un robot|vraie? (personne|conseillere?)|parler a (quelqu un|un agent|une personne))\b")
 SURE = 0.25  # the résolveur's score above which a request for a person is taken as a request for a démarche
 
 
@@ -166,6 +185,9 @@ def respond(o: Orientation, state: State, turn: Turn, now: datetime) -> Outcome:
         reply = r.Reply("Pour être sûr de bien vous orienter, de quelle démarche s'agit-il ?",
                         _demarche_buttons(o, choices) + [r.HUMAN])
         return Outcome([reply], replace(state, choix=offered, incompris=False))
+    operator = o.operator_for(need.key, profile_of(state)) if need.kind == "theme" else None
+    if operator:  # « je suis ouvrier viticole et je pars à la retraite, qui contacter ? »: the MSA
+        need = Need("organisme", operator, o.k.organismes[operator].nom)
     same_need = state.besoin == r.need_key(need)
     state = replace(state, besoin=r.need_key(need), choix=(), incompris=False)
     commune = commune_of(o, state)
@@ -209,9 +231,10 @@ def _need(o: Orientation, state: State, turn: Turn, text: str, commune_words: st
     theme = turn.intent.removeprefix(THEME_PREFIX) if turn.intent.startswith(THEME_PREFIX) else None
     theme = theme if theme in THEMES else None
     strict = turn.intent in UNSURE_INTENTS or (turn.intent in PLACE_INTENTS and not (commune_words or profile_given))
-    first, other = _first_and_other_need(o, text)
-    if first is not None:  # « l'actualisation + la déclaration trimestrielle »: the first answered, the other offered
-        return first, [], ("Vous avez aussi parlé de :", [other])
+    text = without_refusals(text)  # « … je ne veux pas aller au tribunal »
+    first, others = _first_and_other_need(o, text)
+    if first is not None:  # « l'actualisation + la déclaration trimestrielle »: the first answered, the others offered
+        return first, [], ("Vous avez aussi parlé de :", others) if others else None
     resolution = o.understand(text, theme, turn.confidence if theme else 0.0, strict=strict)
     if resolution.best:
         return o.need_of(resolution.best), [], None
@@ -235,15 +258,39 @@ def _demarche_buttons(o: Orientation, needs: list[Need]) -> list[tuple[str, str]
     return [(n.label, r.payload(f"{THEME_PREFIX}{o.k.demarches[n.key].theme}", demarche=n.key)) for n in needs]
 
 
-def _first_and_other_need(o: Orientation, text: str) -> tuple[Need | None, Need | None]:
-    """Two démarches said with an explicit « et aussi », each clearly: the first one, and the other."""
+def _first_and_other_need(o: Orientation, text: str) -> tuple[Need | None, list[Need]]:
+    """Several démarches said in one message, each clearly: the first said, and the others.
+
+    « la carte vitale + la carte d'identité », « ma déclaration d'impôts à faire et mon chèque énergie
+    pas reçu »: the agent answers the first need and keeps the others for after.
+    """
     parts = split_needs(text)
+    if len(parts) >= 2:  # « … et aussi … »: the first part, and all the rest
+        parts = [parts[0], " ".join(parts[1:])]
+    else:
+        parts = clauses(text)
     if len(parts) < 2:
-        return None, None
-    first, other = (o.understand(part, strict=True).best for part in (parts[0], " ".join(parts[1:])))
-    if first and other and first.kind == other.kind == "demarche" and first.key != other.key:
-        return o.need_of(first), o.need_of(other)
-    return None, None
+        return None, []
+    whole = {c.key for c in o.understand(text).candidates[:WHOLE_TOP]}  # « il faut la changer » alone is not a need
+    found: dict[str, tuple[Need, bool]] = {}  # need key -> (need, asked for in one of its clauses)
+    for part in parts:
+        best = o.understand(part, strict=True).best
+        asked = is_request(part) and not is_secondary(part)
+        if best is None or not (best.kind == "organisme" and asked  # « il faut que je m'inscrive à France Travail »
+                                or best.kind == "demarche" and best.score >= CLAUSE_SURE and best.key in whole):
+            continue
+        need = o.need_of(best)
+        key = r.need_key(need)
+        found[key] = (need, asked or (key in found and found[key][1]))
+    if len(found) < 2:
+        return None, []
+    # The first need asked for; a need only told as the situation (« ma femme est décédée, je voudrais la
+    # réversion ») or said as secondary (« je voudrais aussi … ») comes after it.
+    needs = list(found.values())
+    main = next((i for i, (_, asked) in enumerate(needs) if asked), 0)
+    ordered = [need for need, _ in needs]
+    others = [n for n in ordered[:main] + ordered[main + 1:] if n.kind == "demarche"]
+    return ordered[main], others[:MAX_OTHERS]
 
 
 def _same_organisme(o: Orientation, choices: list[Need], profile: Profile) -> bool:

@@ -7,6 +7,7 @@ invents: what the knowledge does not hold is reported as missing.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -16,6 +17,8 @@ from bot.schedule import PARIS, Schedule, Slot
 from bot.understanding.communes import CommuneFinder, CommuneMatch
 from bot.understanding.resolver import Candidate, Resolution, Resolver, resolver_for
 from bot.understanding.text import MAX_QUERY, normalize
+
+USUAL_SHARE = 0.6  # a theme's usual organisme handles at least this share of its démarches
 
 THEME_LABELS = {
     "retraite": "retraite",
@@ -79,6 +82,7 @@ class Answer:
     contact: Place | None = None  # the France Services to turn to
     missing: list[str] = field(default_factory=list)
     demarches: list[Demarche] = field(default_factory=list)  # for a theme or organisme need
+    usual: Organisme | None = None  # for a theme: the organisme that handles most of its démarches
 
 
 class Orientation:
@@ -170,6 +174,10 @@ class Orientation:
             ids = []
             for d in answer.demarches:
                 ids += [o for o in d.organismes if o not in ids]
+            firsts = Counter(self.organismes_for(d, profile)[0] for d in answer.demarches)
+            usual, count_usual = firsts.most_common(1)[0] if firsts else (None, 0)
+            if usual and count_usual >= USUAL_SHARE * len(answer.demarches):  # the CARSAT for most of retirement
+                answer.usual = self.k.organismes[usual]
         answer.organismes = [self.k.organismes[o] for o in ids]
 
         online_only = answer.demarche is not None and not answer.demarche.lieu_utile
@@ -208,6 +216,19 @@ class Orientation:
             elif not any(k is False for k in known):
                 notes.append(condition.note)  # unknown profile: say what would change the answer
         return ids
+
+    def operator_for(self, theme: str, profile: Profile) -> str | None:
+        """The organisme a profile sends every démarche of a theme to (a farmer's retirement: the MSA), if one.
+
+        Only when the profile itself decides it, for at least half of the theme's démarches, all alike.
+        """
+        demarches = [d for d in self.k.demarches.values() if d.theme == theme]
+        decided = []
+        for d in demarches:
+            first = self.organismes_for(d, profile)[:1]
+            if first and first != d.organismes[:1]:
+                decided += first
+        return decided[0] if decided and len(set(decided)) == 1 and 2 * len(decided) >= len(demarches) else None
 
     def _territory_of(self, commune: Commune | None) -> str | None:
         if commune and commune.france_services:

@@ -180,7 +180,11 @@ def _demarche_buttons(answer: Answer) -> list[tuple[str, str]]:
 def theme_replies(answer: Answer) -> list[Reply]:
     """A theme without a démarche yet: which one? (buttons), and who handles the theme."""
     label = answer.need.label if answer.need else ""
-    return [Reply(f"Pour « {label} », de quelle démarche s'agit-il ?", _demarche_buttons(answer))]
+    question = Reply(f"Pour « {label} », de quelle démarche s'agit-il ?", _demarche_buttons(answer))
+    if answer.usual is None:
+        return [question]
+    o = answer.usual
+    return [Reply(f"Pour « {label} », le plus souvent, c'est :\n• {o.nom} : {organisme_contact(o)}{confirm_flag(o)}"), question]
 
 
 def follow_up_replies(answer: Answer, question: str) -> list[Reply]:
@@ -263,17 +267,22 @@ def contact_reply(contact: Place | None) -> Reply:
 
 def human_contact_replies(orientation: Orientation, commune: Commune | None, now: datetime) -> list[Reply]:
     contact = orientation.contact(commune, now)
-    lines = ["Un agent peut vous recevoir et vous aider, gratuitement.", contact_text(contact)]
-    if contact is not None and contact.lieu.telephone is None:
-        lines.append("Vous pouvez aussi vous présenter à l'accueil de votre mairie.")
+    if contact is None:
+        return [Reply("Un agent peut vous recevoir et vous aider, gratuitement.\n" + contact_text(contact))]
+    lines = ["Un agent peut vous recevoir et vous aider, gratuitement, à votre France Services :"] + _slots_lines(contact)
+    if contact.lieu.telephone is None:
+        lines.append(contact_text(None) + " Vous pouvez aussi vous présenter à l'accueil de votre mairie.")
     return [Reply("\n".join(lines))]
 
 
 def opening_hours_replies(orientation: Orientation, commune: Commune | None, organisme: str | None, now: datetime) -> list[Reply]:
     """France Services' opening hours, or one organisme's permanences."""
     if organisme and organisme in orientation.k.organismes:
-        answer = orientation.orient(Need("organisme", organisme, orientation.k.organismes[organisme].nom), commune, now=now)
-        return follow_up_replies(answer, "when")
+        o = orientation.k.organismes[organisme]
+        answer = orientation.orient(Need("organisme", organisme, o.nom), commune, now=now)
+        replies = follow_up_replies(answer, "when")
+        replies[0].text = f"{o.nom} : {organisme_contact(o)}{confirm_flag(o)}\n" + replies[0].text
+        return replies
     contact = orientation.contact(commune, now, count=5)
     if contact is None or not contact.opening:
         return [Reply("Je n'ai pas les horaires d'ouverture de votre France Services. " + contact_text(contact))]

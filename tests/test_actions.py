@@ -129,10 +129,16 @@ def test_the_agricultural_scheme_sends_to_the_msa():
     assert "Mutualité sociale agricole (MSA)" in text.split("Qui s'en occupe :")[1].split("\n")[1]
 
 
-def test_a_theme_alone_offers_its_demarches_as_buttons():
+def test_a_theme_alone_names_its_usual_organisme_and_offers_its_demarches_as_buttons():
     messages, _ = run(a.ActionOrient(), tracker("/theme_retraite", "theme_retraite"))  # the greeting's button
-    titles = [b["title"] for b in messages[0]["buttons"]]
+    assert "• Assurance retraite (CARSAT) : tél. 3960" in messages[0]["text"]
+    titles = [b["title"] for b in messages[-1]["buttons"]]
     assert "Demander une pension de réversion" in titles and "Minimum vieillesse (Aspa)" in titles and len(titles) == 8
+
+
+def test_a_theme_whose_demarches_go_to_many_organismes_names_none():
+    messages, _ = run(a.ActionOrient(), tracker("/theme_justice", "theme_justice"))
+    assert len(messages) == 1 and "de quelle démarche" in messages[0]["text"] and "•" not in messages[0]["text"]
 
 
 def test_without_a_need_the_commune_is_noted_and_the_need_asked():

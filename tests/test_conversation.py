@@ -165,6 +165,56 @@ def test_a_second_need_said_with_and_also_is_offered_after_the_first_is_answered
     assert [label for label, _ in offered.buttons] == [orientation.k.demarches["declaration-trimestrielle"].titre]
 
 
+@pytest.mark.parametrize("text,first,other", [
+    ("j'ai perdu ma carte vitale, et ma carte d'identité aussi", "carte-vitale", "carte-identite"),  # the first said
+    ("ma femme est décédée le mois dernier, je voudrais toucher sa réversion", "retraite-reversion", "deces-proche"),
+])
+def test_several_needs_without_and_also_the_first_asked_is_answered_and_the_other_offered(orientation, text, first, other):
+    outcome = say(orientation, text, intent="theme_sante")
+    assert outcome.state.besoin == f"demarche:{first}"
+    offered = next(reply for reply in outcome.replies if reply.text == "Vous avez aussi parlé de :")
+    assert orientation.k.demarches[other].titre in [label for label, _ in offered.buttons]
+
+
+def test_what_the_person_does_not_want_is_not_read_as_the_request(orientation):
+    outcome = say(orientation, "mon voisin a construit sur mon terrain, je ne veux pas aller au tribunal", intent="theme_justice")
+    assert outcome.state.besoin == "demarche:conciliation"
+
+
+def test_an_organisme_named_by_an_ordinary_word_does_not_hide_the_demarche_asked(orientation):
+    outcome = say(orientation, "je ne touche plus le chômage, ai-je droit au RSA ?", intent="theme_caf")
+    assert outcome.state.besoin == "demarche:rsa"
+    assert say(orientation, "trop perçu pôle emploi", intent="theme_emploi").state.besoin == "organisme:france-travail"
+
+
+def test_an_acronym_of_the_catalogue_weighs_like_a_phrase(orientation):
+    assert orientation.understand("cg perdue, il me faut un duplicata").best.key == "carte-grise"
+
+
+def test_a_profile_that_decides_the_operator_of_a_whole_theme_answers_with_it(orientation):
+    outcome = say(orientation, "je suis ouvrier viticole et je pars bientôt, qui dois-je contacter pour ma retraite ?",
+                  intent="theme_retraite", confidence=0.9)
+    assert outcome.state.regime == "agricole" and outcome.answer.organismes[0].id == "msa"
+    assert "de quelle démarche" not in texts(outcome)
+
+
+def test_a_person_asked_for_with_an_organisme_gets_both(orientation):
+    turn = c.Turn("c'est pour la CAF, je veux parler à une vraie personne", "ask_human", 0.8)
+    outcome = c.human_or_need(orientation, c.State(commune="Mayet"), turn, NOW)
+    assert outcome.state.besoin == "organisme:caf" and outcome.human_contact
+    assert "3230" in texts(outcome) and "▸ France Services du Lude" in texts(outcome)
+
+
+def test_opening_hours_of_an_organisme_name_it_with_its_phone_and_keep_the_commune_said(orientation):
+    outcome = c.opening_hours(orientation, c.State(), c.Turn("horaires de la CAF à Mayet", "ask_opening_hours", 0.9), NOW)
+    assert outcome.state.commune == "Mayet"
+    assert texts(outcome).startswith("Caisse d'allocations familiales (CAF) : tél. 3230")
+
+
+def test_a_commune_named_by_its_usual_short_name_inside_a_sentence(orientation):
+    assert [c.nom for c in orientation.find_commune("DOSSIER MAPRIMERENOV BLOQUÉ, LA BRUERE").communes] == ["La Bruère-sur-Loir"]
+
+
 @pytest.mark.parametrize("typed", ["qsdkjh", "kjhkjh", "brrr kss pfff"])
 def test_consonant_strings_are_not_read_as_an_acronym_of_the_catalogue(orientation, typed):
     assert orientation.understand(typed, strict=True).decision == "aucun"  # not « RQTH » or « PCH »

@@ -61,9 +61,12 @@ class CommuneFinder:
                 if c not in bucket:
                     bucket.append(c)
             words = re.split(r"[- ']", c.nom)
-            words = words[1:] if words[0].lower() in ("le", "la", "les", "l") and len(words) > 1 else words
+            article = words[0].lower() if words[0].lower() in ("le", "la", "les", "l") and len(words) > 1 else None
+            words = words[1:] if article else words
             if "-" in c.nom and len(words[0]) >= 4:  # « Luché » for Luché-Pringé, « Bruère » for La Bruère-sur-Loir
                 self._by_head.setdefault(normalize(words[0]), []).append(c)
+                if article:  # « la Bruère », with its article, is the commune's usual name anywhere in a sentence
+                    self._by_form.setdefault(normalize(f"{article} {words[0]}"), []).append(c)
         for bucket in self._by_postcode.values():
             bucket.sort(key=lambda c: c.nom)
         self._forms = sorted(self._by_form, key=len, reverse=True)  # the longest name first: exact beats containing

@@ -45,13 +45,14 @@ CLASSIFIER_ACCEPT = -0.6  # the same, for the classifier's decision value of the
 CLASSIFIER_MARGIN = 0.15  # the same, for the classifier's decision values
 STRICT_ACCEPT = -0.2  # the classifier's threshold when the NLU itself found no need (fallback, out of scope)
 MAX_CHOICES = 3
+ACRONYM_LENGTH = 12  # an acronym of the catalogue found whole weighs as much as a phrase of this many characters
 # Words that make a message about an organisme itself (its phone, its permanence), not a démarche.
 SURE = 0.3  # a démarche scored this high is what the message asks for, even if it names an organisme
 FILLER = frozenset("et pour la le les l de du des d a au aux avec sur c est ca quoi alors concernant svp stp "
                    "bonjour merci moi je j ai une un".split())
 ORGANISME_CUES = ("rdv", "rendez vous", "numero", "telephone", "tel", "joindre", "contacter", "appeler", "permanence",
                   "permanences", "horaires", "horaire", "ouvert", "ouverte", "adresse", "agence", "bureau",
-                  "conseiller", "conseillere", "quelqu un", "accueil")
+                  "conseiller", "conseillere", "quelqu un", "accueil", "parler", "personne", "agent")
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,7 @@ class Resolver:
         self._rows: list[str] = []  # normalized phrasings
         owners: list[int] = []  # row -> index in self._ids
         self._phrases: list[tuple[str, int]] = []  # catalogue words (titre, mots), for the exact bonus
+        self._acronyms: set[str] = set()  # « CG », « RMI », « AJ »: short, but as telling as a long phrase
         for i, key in enumerate(self._ids):
             d = knowledge.demarches[key]
             seen: set[str] = set()
@@ -141,7 +143,8 @@ class Resolver:
                     seen.add(plain)
                     self._rows.append(plain)
                     owners.append(i)
-            self._phrases += [(normalize(p), i) for p in [d.titre, *d.mots] if len(normalize(p)) >= 3]
+            self._phrases += [(normalize(p), i) for p in [d.titre, *d.mots] if len(normalize(p)) >= 3 or _acronym(p)]
+            self._acronyms |= {normalize(p) for p in d.mots if _acronym(p)}
         self._owners = np.array(owners)
         self._chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True)
         self._matrix = self._chars.fit_transform(self._rows)
@@ -149,9 +152,13 @@ class Resolver:
         self._classifier: _Classifier | None = None
         self._theme = np.array([knowledge.demarches[key].theme for key in self._ids])
         self._organisme_names: list[tuple[str, str]] = sorted(
-            ((normalize(name), o.id) for o in knowledge.organismes.values()
-             for name in [o.nom, o.sigle or "", *o.alias] if len(normalize(name)) >= 3),
-            key=lambda pair: len(pair[0]), reverse=True)
+            ((normalize(name), o.id) for o in knowledge.organismes.values()  # « Point-justice » of « Point-justice (…) »
+             for name in {o.nom, o.nom.split(" (")[0], o.sigle or "", *o.alias} if len(normalize(name)) >= 3),
+            key=lambda pair: (len(pair[0]), pair), reverse=True)
+        # Aliases that are ordinary words (« chômage », « handicap », « tribunal »): naming one is not asking for
+        # the organisme when a démarche is clearly asked for.
+        self._common_words = {normalize(a) for o in knowledge.organismes.values() for a in o.alias
+                              if a == a.lower() and " " not in a.strip()}
         self._vocabulary = {word for text in self._rows + [name for name, _ in self._organisme_names] for word in text.split()}
 
     # ------------------------------------------------------------ scores
@@ -195,7 +202,7 @@ class Resolver:
         found = {}
         for phrase, i in self._phrases:  # the most specific phrase of each démarche found whole
             if contains_words(query, phrase):
-                found[i] = max(found.get(i, 0), len(phrase))
+                found[i] = max(found.get(i, 0), ACRONYM_LENGTH if phrase in self._acronyms else len(phrase))
         for i, length in found.items():
             score[i] += PHRASE_BONUS * min(1.0, length / 12)
         if theme:
@@ -209,13 +216,20 @@ class Resolver:
         return any(p == query for p, _ in self._phrases)
 
     def organismes_named(self, text: str) -> list[str]:
+        return list(dict.fromkeys(key for _, key in self._names_in(text)))
+
+    def organisme_words(self, text: str) -> list[str]:
+        """The words that named an organisme in the message: « chômage », « Pôle emploi »."""
+        return [name for name, _ in self._names_in(text)]
+
+    def _names_in(self, text: str) -> list[tuple[str, str]]:
         query = normalize(text[:MAX_QUERY])
-        named: list[str] = []
+        found: list[tuple[str, str]] = []
         for name, key in self._organisme_names:
-            if key not in named and contains_words(query, name):
-                named.append(key)
+            if key not in [k for _, k in found] and contains_words(query, name):
+                found.append((name, key))
                 query = f" {query} ".replace(f" {name} ", " ").strip()  # « Pôle emploi » is not also « emploi »
-        return named
+        return found
 
     def resolve(self, text: str, theme: str | None = None, confidence: float = 0.0, strict: bool = False) -> Resolution:
         score, nearest = self.scores(text, theme, confidence)
@@ -238,7 +252,12 @@ class Resolver:
             top = self.k.demarches[candidates[0].key]
             elsewhere = not set(named) & set(top.organismes + [o for c in top.conditions for o in c.organismes])
             weak = candidates[0].score < (STRICT_ACCEPT if strict else accept_of(self.method))
-            if alone or cue or nearest < NEAREST or weak or (elsewhere and len(named) == 1):
+            # « je n'ai plus le chômage, droit au RSA ? », « mon avis d'imposition pour la CAF »: the organisme is
+            # named by an ordinary word, or as where a paper goes, while a démarche is clearly asked for
+            in_passing = candidates[0].score >= SURE and all(
+                w in self._common_words or re.search(rf"\bpour (?:la |le |l |les )?{re.escape(w)}\b", query)
+                for w in self.organisme_words(text))
+            if alone or cue or nearest < NEAREST or weak or (elsewhere and len(named) == 1 and not in_passing):
                 # « le numéro de la MSA », « rdv avec quelqu'un de la CARSAT », « trop perçu Pôle emploi » (not the
                 # CAF's), but « carte vitale, numéro de sécu » is the card
                 return Resolution([Candidate("organisme", key, 1.0) for key in named] + candidates, "organisme")
@@ -256,6 +275,11 @@ def _no_word_in(query: str, vocabulary: set[str]) -> bool:
     """Whether every token is unknown to the catalogue and has no vowel: consonant strings look like the
     catalogue's acronyms (RQTH, PCH) to character n-grams, but they are not words."""
     return all(token not in vocabulary and not re.search(r"[aeiouy]", token) for token in query.split())
+
+
+def _acronym(word: str) -> bool:
+    """« CG », « RMI », « B3 »: a word of the catalogue written in capitals."""
+    return bool(re.fullmatch(r"[A-Z][A-Z0-9]{1,5}", word))
 
 
 def accept_of(method: Method) -> float:

@@ -27,3 +27,39 @@ _ANOTHER_NEED = re.compile(r"\s+(?:et\s+aussi|et\s+en\s+plus|en\s+plus|ainsi\s+q
 def split_needs(text: str) -> list[str]:
     """The parts of a message that states several needs with an explicit « and also », first need first."""
     return [part for part in _ANOTHER_NEED.split(text) if part.strip()]
+
+
+# Clauses of a message: « perdu ma carte vitale, et ma carte d'identité », « … ; … », « …. Et … ».
+_CLAUSE = re.compile(r"(?:[,;:.!?\n]+|\s+(?:et|puis|mais|ensuite)\s+)", re.IGNORECASE)
+# « je ne veux pas aller au tribunal »: what the person wants to avoid is not what they ask for.
+_REFUSAL = re.compile(r"\b(?:veux|veut|voudrais|voudrait|souhaite|souhaiterais|voulons)\s+(?:pas|surtout pas|plus)\b")
+
+
+def clauses(text: str) -> list[str]:
+    """The clauses of a message, in the order they were said (at most MAX_QUERY characters read)."""
+    return [part.strip() for part in _CLAUSE.split(text[:MAX_QUERY]) if len(normalize(part)) >= 2]
+
+
+def without_refusals(text: str) -> str:
+    """The message without the clauses that say what the person does not want, if anything else is left."""
+    parts = clauses(text)
+    kept = [part for part in parts if not _REFUSAL.search(normalize(part))]
+    return ", ".join(kept) if kept and len(kept) < len(parts) else text
+
+
+# What makes a clause the request rather than its context: « je voudrais la réversion », « il lui faut une
+# carte d'identité », « je dois le dire à la CAF ? » after « ma femme est décédée », « je reprends un travail ».
+_REQUEST = re.compile(r"\b(?:voudrai[st]?|veux|veut|souhaite\w*|aimerai[st]?|faut|dois|doit|devons|besoin|comment|"
+                      r"demander|demande|cherche\w*|ai je droit|j ?ai droit|droit aux?|droit au|combien|qui contacter|que faire|quoi faire|"
+                      r"puis je|peut on|pouvez|est ce que|ou faut|ou aller|aide[rz]? moi)\b")
+_SECONDARY = re.compile(r"\b(?:aussi|egalement|en plus|par ailleurs)\b")
+
+
+def is_request(clause: str) -> bool:
+    """Whether a clause asks for something (« … ? », « je voudrais … »), not only tells the situation."""
+    return "?" in clause or bool(_REQUEST.search(normalize(clause)))
+
+
+def is_secondary(clause: str) -> bool:
+    """« je voudrais aussi … »: a need said after the main one."""
+    return bool(_SECONDARY.search(normalize(clause)))
