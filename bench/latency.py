@@ -105,6 +105,8 @@ def main() -> None:
             server.stop()
     if "--sans-entrainement" not in sys.argv:
         results["fresh_training_s"] = fresh_training_seconds()
+    elif RESULTS.exists() and "fresh_training_s" in (previous := json.loads(RESULTS.read_text())):
+        results["fresh_training_s_of_an_earlier_run"] = previous["fresh_training_s"]  # not measured this time
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
     print(json.dumps(results, ensure_ascii=False, indent=2))
