@@ -10,8 +10,8 @@ Writes bench/results/e2e_heldout.json.
 Run: .venv/bin/python bench/e2e_heldout.py [--sous-ensemble]   (the frozen subset of the tests)
      .venv/bin/python bench/e2e_heldout.py --jeu2   (tests/heldout2/: the second blind set, written
      blind after the first had been tuned around; writes bench/results/e2e_heldout2.json)
-     .venv/bin/python bench/e2e_heldout.py --dev   (bench/dev/: the development set, written apart and
-     tuned on; each miss is printed)
+     .venv/bin/python bench/e2e_heldout.py --dev [--jeu2]   (bench/dev/ or bench/dev2/: the development sets,
+     written apart and tuned on; each miss is printed)
 """
 
 import json
@@ -35,6 +35,7 @@ from bot.knowledge.loader import load_directory
 HELDOUT = ROOT / "tests" / "heldout"
 HELDOUT_2 = ROOT / "tests" / "heldout2"
 DEV = ROOT / "bench" / "dev"
+DEV_2 = ROOT / "bench" / "dev2"
 RESULTS = ROOT / "bench" / "results" / "e2e_heldout.json"
 NOW = "2026-11-23T10:00"
 
@@ -123,7 +124,8 @@ def main() -> None:
     subset, dev, second = "--sous-ensemble" in sys.argv, "--dev" in sys.argv, "--jeu2" in sys.argv
     model, _ = ensure_model()
     knowledge = load_directory(ROOT / "knowledge")
-    messages, conversations = load_heldout(subset, DEV if dev else HELDOUT_2 if second else HELDOUT)
+    folder = (DEV_2 if second else DEV) if dev else HELDOUT_2 if second else HELDOUT
+    messages, conversations = load_heldout(subset, folder)
     show = print_miss if dev else None
     with tempfile.TemporaryDirectory() as tmp:
         url_db = f"sqlite:///{tmp}/repere.db"
@@ -136,16 +138,14 @@ def main() -> None:
         finally:
             server.stop()
     results = {"machine": f"{platform.machine()}, {platform.system()}, Python {platform.python_version()}, 2 cores",
-               "model": model.name, "set": "développement" if dev else ("jeu 2, " if second else "") + ("sous-ensemble figé des tests" if subset else "complet")} | results
+               "model": model.name, "set": folder.relative_to(ROOT).as_posix() + (", sous-ensemble figé des tests" if subset else "")} | results
     first, conv = results["first_messages"], results["conversations"]
     print(f"premiers messages : {first['right']}/{first['messages']} = {first['accuracy']} "
           f"(avec commune : {first['accuracy_with_a_commune']}) ; manqués : {first['misses_by_kind']}")
     print(f"conversations : {conv['passed']}/{conv['conversations']} ; tours justes {conv['turns_right']}/{conv['scored_turns']}")
     print(f"latence : p50 {results['latency_ms']['p50']} ms, p95 {results['latency_ms']['p95']} ms")
-    if dev:
-        (RESULTS.parent / "e2e_dev.json").write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
-    elif not subset:
-        target = RESULTS.with_name("e2e_heldout2.json") if second else RESULTS
+    if not subset:
+        target = RESULTS.with_name(f"e2e_{'dev' if dev else 'heldout'}{'2' if second else ''}.json")
         target.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
         print(f"écrit : {target.relative_to(ROOT)}")
 
