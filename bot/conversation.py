@@ -78,13 +78,15 @@ class Outcome:
 
 def greeting_or_need(o: Orientation, state: State, turn: Turn, now: datetime) -> Outcome:
     """« bonjour » is greeted; « bonjour, ma carte grise… » is answered."""
-    if _asks_for_something(o, turn.text):
+    if is_distress(turn.text[:MAX_QUERY]) or _asks_for_something(o, turn.text):
         return respond(o, state, turn, now)
     return Outcome([], state, response="utter_greet")
 
 
 def human_or_need(o: Orientation, state: State, turn: Turn, now: datetime) -> Outcome:
     """« parler à quelqu'un » gives the human contact; « quelqu'un de la CARSAT » is an organisme request."""
+    if is_distress(turn.text[:MAX_QUERY]):
+        return respond(o, state, turn, now)
     if _asks_for_something(o, turn.text, sure=SURE):
         outcome = respond(o, state, turn, now)
         if outcome.understood and _A_PERSON.search(normalize(turn.text[:MAX_QUERY])):  # « la CAF, un vrai conseiller »
@@ -97,6 +99,8 @@ def human_or_need(o: Orientation, state: State, turn: Turn, now: datetime) -> Ou
 
 def opening_hours(o: Orientation, state: State, turn: Turn, now: datetime) -> Outcome:
     """« horaires de la CAF », « horaires de la France Services du Lude »: a commune said here is kept."""
+    if is_distress(turn.text[:MAX_QUERY]):
+        return respond(o, state, turn, now)
     match = o.find_commune(turn.text[:MAX_QUERY])
     if len(match.communes) == 1:
         state = replace(state, commune=match.communes[0].nom, commune_choix=())

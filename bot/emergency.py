@@ -6,6 +6,7 @@ words say which number. When nothing specific is recognised, 112 and 3114 come f
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from bot.understanding.text import normalize
@@ -25,7 +26,8 @@ SERVICES = (
               ("suicid", "en finir", "plus vivre", "me tuer", "idees noires", "mourir", "disparaitre", "plus envie de vivre")),
     Emergency("119", "Allô Enfance en danger", "un enfant en danger ou maltraité, 24h/24",
               ("enfant", "bebe", "mineur", "fille est", "fils est", "maltraite ses", "gamin", "gosse", "petite soeur",
-               "petit frere", "ans se fait", "son fils", "sa fille")),
+               "petit frere", "ans se fait", "son fils", "sa fille", "ma fille de", "mon fils de", "attouchement",
+               "inceste", "la touche", "le touche")),
     Emergency("3919", "Violences Femmes Info", "violences conjugales ou sexuelles, anonyme et gratuit, 24h/24",
               ("frappe", "violent", "violence", "bat ", "battue", "cogne", "viol", "peur de rentrer", "conjoint", "mari me",
                "me tape", "tape dessus", "gifle", "copain me", "compagnon me", "ex me")),
@@ -48,12 +50,16 @@ DEAF = Emergency("114", "urgences pour les personnes sourdes ou malentendantes",
 # Words that say distress whatever the NLU guessed: the emergency numbers come first.
 DISTRESS = ("suicid", "en finir", "me tuer", "idees noires", "plus envie de vivre", "me frappe", "se fait frapper",
             "me bat ", "bat son", "battue", "me tape", "tape dessus", "maltraite", "viol", "dors dehors", "dormir dehors",
-            "a la rue ce soir", "dors dans ma voiture", "nulle part ou dormir", "sans abri ce soir")
+            "a la rue ce soir", "dors dans ma voiture", "nulle part ou dormir", "sans abri ce soir", "attouchement",
+            "inceste", "abus sexuel", "agression sexuelle")
+# « le voisin frappe ses enfants », « son beau-père la touche »: someone hurting someone else.
+_HURTS = re.compile(r"\b(?:frappe\w*|bat|battu\w*|tape|cogne\w*|maltrait\w*) (?:ses|son|sa|mes|mon|ma|les|leur|leurs|nos|notre)\b"
+                    r"|\b(?:pere|oncle|frere|cousin|voisin|prof|professeur|entraineur|copain|compagnon|mari) (?:la|le|me|les) touche\b")
 
 
 def is_distress(text: str) -> bool:
     plain = f" {normalize(text)} "
-    return any(word in plain for word in DISTRESS)
+    return any(word in plain for word in DISTRESS) or bool(_HURTS.search(plain))
 
 
 def emergencies_for(text: str) -> list[Emergency]:

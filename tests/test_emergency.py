@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.emergency import emergencies_for, emergency_text
+from bot.emergency import emergencies_for, emergency_text, is_distress
 
 
 @pytest.mark.parametrize(
@@ -35,3 +35,17 @@ def test_the_text_opens_with_the_number_and_says_the_bot_cannot_call():
     text = emergency_text("je veux en finir")
     assert text.startswith("Si vous êtes en danger") and "3114" in text.splitlines()[0]
     assert "ne peux pas alerter les secours" in text
+
+
+@pytest.mark.parametrize("message, first", [
+    ("le voisin frappe ses enfants, je les entends crier tous les soirs", "119"),
+    ("ma fille de 14 ans me dit que son beau-père la touche, je fais quoi", "119"),
+])
+def test_someone_hurting_a_child_is_distress_whatever_the_nlu_read_and_gets_119(message, first):
+    assert is_distress(message) and emergencies_for(message)[0].number == first
+
+
+@pytest.mark.parametrize("message", ["je frappe à la porte de la mairie ?", "la touche entrée ne marche pas sur le site",
+                                     "mon fils de 17 ans veut passer le permis"])
+def test_ordinary_sentences_with_the_same_words_are_not_distress(message):
+    assert not is_distress(message)
