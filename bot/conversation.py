@@ -29,6 +29,7 @@ THEME_CONFIDENT = 0.6  # an NLU theme this sure, with no démarche recognised, o
 TIE = 0.05  # two démarches this close, leading to different organismes: ask which one, as buttons
 CLAUSE_SURE = -0.2  # the résolveur's score a clause's démarche needs to count as a need said in a longer message
 WHOLE_TOP = 3  # a clause's démarche must be among this many best of the whole message
+WHOLE_FLOOR = -0.6  # and score at least this for it (the résolveur's acceptance threshold)
 MAX_OTHERS = 2  # other needs of the same message offered as buttons after the answer
 PLACE_CONFIDENT = 0.75  # an NLU this sure that an unknown word is a place: « je ne trouve pas Saumur »
 # The NLU found no need (unsure, out of scope, a follow-up question): the résolveur must then be surer
@@ -170,6 +171,10 @@ def respond(o: Orientation, state: State, turn: Turn, now: datetime) -> Outcome:
     if need is None and not choices:
         if match.communes or facts:  # where they live, who they are: kept, with the current need if any
             need = r.need_from_key(o, state.besoin)
+            if need is None and state.choix:  # said instead of picking a button: the most likely one, never asked again
+                need = r.need_from_key(o, state.choix[0])
+                others = [n for n in (r.need_from_key(o, key) for key in state.choix[1:]) if n and n.kind == "demarche"]
+                also = ("Vous cherchiez peut-être plutôt :", others) if others else None
             if need is None:
                 replies = [r.ask_need_reply(f"C'est noté : {state.commune}." if state.commune else "C'est noté.")]
                 if commune_choices:
@@ -275,11 +280,12 @@ def _first_and_other_need(o: Orientation, text: str) -> tuple[Need | None, list[
         parts = clauses(text)
     if len(parts) < 2:
         return None, []
-    whole = {c.key for c in o.understand(text).candidates[:WHOLE_TOP]}  # « il faut la changer » alone is not a need
+    # « il faut la changer » alone is not a need: a clause's démarche must also be likely for the whole message
+    whole = {c.key for c in o.understand(text).candidates[:WHOLE_TOP] if c.score >= WHOLE_FLOOR}
     found: dict[str, tuple[Need, bool]] = {}  # need key -> (need, asked for in one of its clauses)
-    for part in parts:
+    for i, part in enumerate(parts):
         best = o.understand(part, strict=True).best
-        asked = is_request(part) and not is_secondary(part)
+        asked = is_request(part, first=i == 0) and not is_secondary(part)
         if best is None or not (best.kind == "organisme" and asked  # « il faut que je m'inscrive à France Travail »
                                 or best.kind == "demarche" and best.score >= CLAUSE_SURE and best.key in whole):
             continue

@@ -68,12 +68,13 @@ def test_a_commune_alone_keeps_the_need_and_a_new_need_keeps_the_commune(orienta
     assert "Mairie de Mayet" in texts(other) and "dans quelle commune" not in texts(other)
 
 
-def test_a_choice_is_offered_as_buttons_only_once_and_a_commune_given_meanwhile_is_kept(orientation):
+def test_a_commune_given_instead_of_picking_a_button_answers_the_most_likely_choice_with_its_place(orientation):
     state = c.State(choix=("demarche:aide-logement", "demarche:logement-social"))
     outcome = say(orientation, "je suis à Mayet", state, intent="inform_commune")
-    assert outcome.state.commune == "Mayet"
-    assert outcome.state.choix == state.choix  # still waiting for the pick, not asked again as an open question
-    assert "de quelle démarche" not in texts(outcome)
+    assert outcome.state.commune == "Mayet" and outcome.state.besoin == "demarche:aide-logement" and not outcome.state.choix
+    assert "de quelle démarche" not in texts(outcome) and "Quelle est votre démarche" not in texts(outcome)  # never asked again
+    offered = next(reply for reply in outcome.replies if reply.text == "Vous cherchiez peut-être plutôt :")
+    assert [label for label, _ in offered.buttons] == [orientation.k.demarches["logement-social"].titre]
 
 
 def test_two_misunderstandings_in_a_row_give_the_human_contact(orientation):
@@ -177,7 +178,7 @@ def test_several_needs_without_and_also_the_first_asked_is_answered_and_the_othe
 
 
 def test_what_the_person_does_not_want_is_not_read_as_the_request(orientation):
-    outcome = say(orientation, "mon voisin a construit sur mon terrain, je ne veux pas aller au tribunal", intent="theme_justice")
+    outcome = say(orientation, "mon voisin a coupé les arbres de ma haie, je ne veux pas aller au tribunal", intent="theme_justice")
     assert outcome.state.besoin == "demarche:conciliation"
 
 

@@ -10,7 +10,7 @@ from bot.understanding.text import MAX_QUERY, normalize
 # « j'ai 19 ans », « jai 19 ans », « g 19 ans », « âgé de 19 ans », « 19 ans et je cherche »
 _AGE = re.compile(r"\b(?:j ai|jai|g|age de|agee de|moi|j aurai|j ai eu)\s+(\d{1,3})\s*ans\b|^(\d{1,2})\s*ans\b")
 _FARMING = re.compile(
-    r"\b((agri|arbori|horti|viti)cult(eur|rice)s?|exploitant(e)? agricole|salarie(e)? agricole|ouvri(er|ere) agricole|eleveu(r|se)|"
+    r"\b((agri|arbori|horti|viti)cult(eur|rice)s?|exploitant(e)?s?|salarie(e)?s? agricoles?|retraite(e)?s? agricoles?|eleveu(r|se)s?|"
     r"viticole|ouvri(er|ere) (agricole|viticole|de la vigne)|maraich(er|ere)|cerealier|paysan(ne)?|"
     r"exploitation agricole|(ma|notre) ferme|regime agricole|mutualite sociale agricole|"
     r"(je suis|on est|nous sommes|affilie(e)?s?|cotise|inscrit(e)?s?|depend|releve)( a| de)? (la )?msa)\b")

@@ -30,7 +30,7 @@ def split_needs(text: str) -> list[str]:
 
 
 # Clauses of a message: « perdu ma carte vitale, et ma carte d'identité », « … ; … », « …. Et … ».
-_CLAUSE = re.compile(r"(?:[,;:.!?\n]+|\s+(?:et|puis|mais|ensuite)\s+)", re.IGNORECASE)
+_CLAUSE = re.compile(r"(?<=\?)|[,;:.!\n]+|\s+(?:et|puis|mais|ensuite)\s+", re.IGNORECASE)  # « ? » stays with its clause
 # « je ne veux pas aller au tribunal »: what the person wants to avoid is not what they ask for.
 _REFUSAL = re.compile(r"\b(?:veux|veut|voudrais|voudrait|souhaite|souhaiterais|voulons)\s+(?:pas|surtout pas|plus)\b")
 
@@ -55,9 +55,14 @@ _REQUEST = re.compile(r"\b(?:voudrai[st]?|veux|veut|souhaite\w*|aimerai[st]?|fau
 _SECONDARY = re.compile(r"\b(?:aussi|egalement|en plus|par ailleurs)\b")
 
 
-def is_request(clause: str) -> bool:
-    """Whether a clause asks for something (« … ? », « je voudrais … »), not only tells the situation."""
-    return "?" in clause or bool(_REQUEST.search(normalize(clause)))
+TOPIC_WORDS = 4  # a first clause this short is the topic a question is about: « Indu CAF, peut-on faire un échéancier ? »
+
+
+def is_request(clause: str, first: bool = False) -> bool:
+    """Whether a clause asks for something (« … ? », « je voudrais … »), or, first, names its topic in a few
+    words, rather than tells the situation (« ma femme est décédée le mois dernier »)."""
+    plain = normalize(clause)
+    return "?" in clause or bool(_REQUEST.search(plain)) or (first and len(plain.split()) <= TOPIC_WORDS)
 
 
 def is_secondary(clause: str) -> bool:
