@@ -168,13 +168,19 @@ def test_a_second_need_said_with_and_also_is_offered_after_the_first_is_answered
 
 @pytest.mark.parametrize("text,first,other", [
     ("j'ai perdu ma carte vitale, et ma carte d'identité aussi", "carte-vitale", "carte-identite"),  # the first said
-    ("ma femme est décédée le mois dernier, je voudrais toucher sa réversion", "retraite-reversion", "deces-proche"),
+    ("je viens d'avoir un bébé, je voudrais savoir pour les allocations familiales", "allocations-familiales", "naissance"),
 ])
 def test_several_needs_without_and_also_the_first_asked_is_answered_and_the_other_offered(orientation, text, first, other):
     outcome = say(orientation, text, intent="theme_sante")
     assert outcome.state.besoin == f"demarche:{first}"
     offered = next(reply for reply in outcome.replies if reply.text == "Vous avez aussi parlé de :")
     assert orientation.k.demarches[other].titre in [label for label, _ in offered.buttons]
+
+
+def test_the_situation_told_before_the_request_is_not_answered_instead_of_it(orientation):
+    outcome = say(orientation, "ma femme est décédée le mois dernier, elle était agricultrice, je voudrais la réversion",
+                  intent="theme_retraite")
+    assert outcome.state.besoin == "demarche:retraite-reversion" and outcome.answer.organismes[0].id == "msa"
 
 
 def test_what_the_person_does_not_want_is_not_read_as_the_request(orientation):
