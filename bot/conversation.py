@@ -107,9 +107,16 @@ def opening_hours(o: Orientation, state: State, turn: Turn, now: datetime) -> Ou
         state = replace(state, commune=match.communes[0].nom, commune_choix=())
     named = o.resolver.organismes_named(turn.text)
     organisme = turn.organisme if turn.organisme in o.k.organismes else (named[0] if named else None)
+    need = r.need_from_key(o, state.besoin)
+    if organisme is None and need is not None:  # « c'est ouvert quand ? » after a need: when its places are open
+        answer = o.orient(need, commune_of(o, state), profile_of(state), now)
+        return Outcome(r.follow_up_replies(answer, "when"), replace(state, incompris=False), answer)
     return Outcome(r.opening_hours_replies(o, commune_of(o, state), organisme, now), replace(state, incompris=False))
 
 
+# « j'habite à … », « je suis sur … »: a place is said, whatever the NLU read
+_HOME = re.compile(r"^\s*(?:j'?\s?habite|on habite|nous habitons|je vis|je suis|on est)\s+(?:à|a|au|aux|sur|en|près de|pres de|vers|dans)\s+",
+                   re.IGNORECASE)
 # « je veux un vrai conseiller, pas un robot »: a person asked for explicitly, besides the organisme named
 _A_PERSON = re.compile(r"\b(humain|pas (a |avec )?un robot|vraie? (personne|conseillere?)|parler a (quelqu un|un agent|une personne))\b")
 SURE = 0.25  # the résolveur's score above which a request for a person is taken as a request for a démarche
@@ -181,10 +188,13 @@ def respond(o: Orientation, state: State, turn: Turn, now: datetime) -> Outcome:
                     replies.insert(0, _commune_choice(commune_choices, match.how, match.said))
                     state = replace(state, commune_choix=tuple(c.nom for c in commune_choices))
                 return Outcome(replies, replace(state, incompris=False))
-        elif (state.besoin and not state.commune and turn.intent == "inform_commune"
-              and turn.confidence >= PLACE_CONFIDENT and _looks_like_a_place(text)):
-            # « Saumur » when the commune was asked: said, and counted as not understood (twice: a person)
-            return Outcome(_unknown_commune(o, text), replace(state, incompris=True))
+        elif (state.besoin and not state.commune and _looks_like_a_place(place := _HOME.sub("", text).strip())
+              and (turn.intent == "inform_commune" and turn.confidence >= PLACE_CONFIDENT or place != text.strip())):
+            # « j'habite à La Flèche » when the commune was asked: said not known, with who handles the need, and
+            # counted as not understood (a second misunderstanding in a row gives a person)
+            current = r.need_from_key(o, state.besoin)
+            who = [r.who_reply(o.orient(current, None, profile_of(state), now))] if current else []
+            return Outcome(_unknown_commune(o, place) + [w for w in who if w], replace(state, incompris=True))
         elif turn.intent == "out_of_scope":
             return Outcome([r.out_of_scope_reply()], replace(state, incompris=False), understood=False)
         else:

@@ -110,7 +110,7 @@ def _where_when(answer: Answer) -> Reply | None:
     return Reply("\n".join(lines))
 
 
-def _who(answer: Answer) -> Reply | None:
+def who_reply(answer: Answer) -> Reply | None:
     if not answer.organismes:
         return None
     lines = ["Qui s'en occupe :"] + [f"• {o.nom} : {organisme_contact(o)}{confirm_flag(o)}" for o in answer.organismes]
@@ -131,7 +131,7 @@ def answer_replies(answer: Answer) -> list[Reply]:
         o = answer.organismes[0]
         replies.append(Reply(f"{o.nom} : {' '.join(o.missions.split())}"
                              + (f"\n{contact_text(answer.contact)}" if o.id == "france-services" and answer.contact else "")))
-    who = _who(answer)
+    who = who_reply(answer)
     if who:
         replies.append(who)
     if answer.notes:
@@ -164,7 +164,7 @@ def place_replies(answer: Answer) -> list[Reply]:
     if where_when is None:
         return [Reply(f"Pour « {label} », je ne connais pas de lieu près de chez vous. " + contact_text(answer.contact),
                       [HUMAN, OTHER_NEED])]
-    who = _who(answer)
+    who = who_reply(answer)
     where_when.text = f"Pour « {label} » :\n" + (who.text + "\n" if who else "") + where_when.text
     missing = [m for m in answer.missing if not m.startswith("commune")]
     if missing:
@@ -269,10 +269,21 @@ def human_contact_replies(orientation: Orientation, commune: Commune | None, now
     contact = orientation.contact(commune, now)
     if contact is None:
         return [Reply("Un agent peut vous recevoir et vous aider, gratuitement.\n" + contact_text(contact))]
-    lines = ["Un agent peut vous recevoir et vous aider, gratuitement, à votre France Services :"] + _slots_lines(contact)
+    lines = ["Un agent peut vous recevoir et vous aider, gratuitement, à votre France Services :"]
+    for place in _france_services_in(orientation, commune, now):  # its permanence in the commune itself first
+        lines += _slots_lines(place)
+    lines += _slots_lines(contact)
     if contact.lieu.telephone is None:
         lines.append(contact_text(None) + " Vous pouvez aussi vous présenter à l'accueil de votre mairie.")
     return [Reply("\n".join(lines))]
+
+
+def _france_services_in(orientation: Orientation, commune: Commune | None, now: datetime) -> list[Place]:
+    """The France Services permanences held in the commune itself (Mayet, Chenu…), if any."""
+    if commune is None or "france-services" not in orientation.k.organismes:
+        return []
+    answer = orientation.orient(Need("organisme", "france-services", "France Services"), commune, now=now)
+    return [place for place in answer.places if place.reason == "dans votre commune" and place.permanences]
 
 
 def opening_hours_replies(orientation: Orientation, commune: Commune | None, organisme: str | None, now: datetime) -> list[Reply]:
@@ -286,8 +297,9 @@ def opening_hours_replies(orientation: Orientation, commune: Commune | None, org
     contact = orientation.contact(commune, now, count=5)
     if contact is None or not contact.opening:
         return [Reply("Je n'ai pas les horaires d'ouverture de votre France Services. " + contact_text(contact))]
-    lines = [f"{contact.lieu.nom}{confirm_flag(contact.lieu)}, prochaines ouvertures :"]
-    lines += [f"- {slot.label()}" for slot in contact.opening]
+    lines = ["Prochaines ouvertures de votre France Services :"]
+    for place in _france_services_in(orientation, commune, now) + [contact]:
+        lines += _slots_lines(place)
     lines.append("Pour les permanences d'un organisme, dites par exemple « horaires de la CAF ».")
     return [Reply("\n".join(lines), [("Horaires de la CAF", payload("ask_opening_hours", organisme="caf")),
                                       ("Horaires de la CPAM", payload("ask_opening_hours", organisme="assurance-maladie")),

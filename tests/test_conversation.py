@@ -89,6 +89,7 @@ def test_a_button_names_the_demarche_and_an_unknown_commune_is_said(orientation)
     assert picked.state.besoin == "demarche:aspa"
     unknown = say(orientation, "Saumur", picked.state, intent="inform_commune", confidence=0.9)
     assert "Je ne trouve pas « Saumur »" in texts(unknown) and "39 39" in texts(unknown)
+    assert "Qui s'en occupe :\n• Assurance retraite (CARSAT)" in texts(unknown)  # the need still answered
     then = say(orientation, "zorglub flip flap", unknown.state, intent="nlu_fallback", confidence=0.3)
     assert then.human_contact  # a commune not found, then nonsense: two misunderstandings in a row
 
@@ -233,3 +234,21 @@ def test_a_number_typed_where_the_commune_is_asked_is_neither_kept_nor_echoed(or
     asked = say(orientation, "demande d'APL", intent="theme_logement")
     outcome = say(orientation, typed, asked.state, intent="inform_commune", confidence=0.9)
     assert outcome.state.commune is None and "12 34" not in texts(outcome) and "191" not in texts(outcome)
+
+
+def test_a_commune_outside_the_territory_said_in_a_sentence_keeps_answering_the_need(orientation):
+    card = say(orientation, "carte d'identité", intent="theme_ants")
+    away = say(orientation, "j'habite à La Flèche", card.state, intent="nlu_fallback", confidence=0.3)
+    assert "La Flèche" in texts(away) and "• ANTS (ministère de l'Intérieur)" in texts(away)
+
+
+def test_a_person_in_a_commune_with_a_france_services_permanence_is_sent_there_first(orientation):
+    outcome = c.human_or_need(orientation, c.State(commune="Yvré-le-Pôlin"), c.Turn("je veux voir quelqu'un", "ask_human", 0.9), NOW)
+    places = [line for line in texts(outcome).splitlines() if line.startswith("▸")]
+    assert places[0].startswith("▸ Mairie d'Yvré-le-Pôlin") and places[1].startswith("▸ France Services du Lude")
+
+
+def test_when_it_is_open_after_a_need_gives_the_dates_of_that_need_near_the_commune(orientation):
+    state = say(orientation, "aide pour mon dossier de retraite, j'habite Mayet", intent="theme_retraite").state
+    outcome = c.opening_hours(orientation, state, c.Turn("c'est ouvert quand ?", "ask_opening_hours", 0.9), NOW)
+    assert outcome.state.besoin == state.besoin and "▸ Mairie de Mayet" in texts(outcome).splitlines()[1]
