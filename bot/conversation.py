@@ -22,7 +22,7 @@ from bot.knowledge.schema import THEMES, Commune
 from bot.orientation import Answer, Need, Orientation, Profile
 from bot.understanding.profile import profile_facts
 from bot.understanding.small_talk import is_small_talk
-from bot.understanding.text import MAX_QUERY, clauses, is_request, is_secondary, normalize, split_needs, without_refusals
+from bot.understanding.text import MAX_QUERY, clauses, is_request, is_secondary, normalize, without_refusals
 
 THEME_PREFIX = "theme_"
 THEME_CONFIDENT = 0.6  # an NLU theme this sure, with no démarche recognised, offers the theme's démarches
@@ -283,16 +283,14 @@ def _first_and_other_need(o: Orientation, text: str) -> tuple[Need | None, list[
     « la carte vitale + la carte d'identité », « ma déclaration d'impôts à faire et mon chèque énergie
     pas reçu »: the agent answers the first need and keeps the others for after.
     """
-    parts = split_needs(text)
-    if len(parts) >= 2:  # « … et aussi … »: the first part, and all the rest
-        parts = [parts[0], " ".join(parts[1:])]
-    else:
-        parts = clauses(text)
+    parts = clauses(text)
     if len(parts) < 2:
         return None, []
     # « il faut la changer » alone is not a need: a clause's démarche must also be likely for the whole message
-    whole = {c.key for c in o.understand(text).candidates[:WHOLE_TOP] if c.score >= WHOLE_FLOOR}
+    candidates = o.understand(text).candidates
+    whole = {c.key for c in candidates[:WHOLE_TOP] if c.score >= WHOLE_FLOOR}
     found: dict[str, tuple[Need, bool]] = {}  # need key -> (need, asked for in one of its clauses)
+    strong = False  # the last need found is clearly named by its clause and leads the whole message
     for i, part in enumerate(parts):
         best = o.understand(part, strict=True).best
         asked = is_request(part, first=i == 0) and not is_secondary(part)
@@ -302,6 +300,9 @@ def _first_and_other_need(o: Orientation, text: str) -> tuple[Need | None, list[
         need = o.need_of(best)
         key = r.need_key(need)
         found[key] = (need, asked or (key in found and found[key][1]))
+        strong = best.score >= SURE and candidates and best.key == candidates[0].key
+    if len(found) == 1 and strong:  # one clause clearly names what the whole message leans to (a long story)
+        return next(iter(found.values()))[0], []
     if len(found) < 2:
         return None, []
     # The first need asked for; a need only told as the situation (« ma femme est décédée, je voudrais la

@@ -20,17 +20,8 @@ def contains_words(text: str, phrase: str) -> bool:
     return bool(phrase) and f" {phrase} " in f" {text} "
 
 
-# « … et aussi … », « … et en plus … », « … + … »: a second need said in the same message.
-_ANOTHER_NEED = re.compile(r"\s+(?:et\s+aussi|et\s+en\s+plus|en\s+plus|ainsi\s+que|et\s+[ée]galement|\+)\s+", re.IGNORECASE)
-
-
-def split_needs(text: str) -> list[str]:
-    """The parts of a message that states several needs with an explicit « and also », first need first."""
-    return [part for part in _ANOTHER_NEED.split(text) if part.strip()]
-
-
-# Clauses of a message: « perdu ma carte vitale, et ma carte d'identité », « … ; … », « …. Et … ».
-_CLAUSE = re.compile(r"(?<=\?)|[,;:.!\n]+|\s+(?:et|puis|mais|ensuite)\s+", re.IGNORECASE)  # « ? » stays with its clause
+# Clauses of a message: « perdu ma carte vitale, et ma carte d'identité », « … + … », « … ; … », « …. Et … ».
+_CLAUSE = re.compile(r"(?<=\?)|[,;:.!+\n]+|\s+(?:et|puis|mais|ensuite|ainsi que)\s+", re.IGNORECASE)  # « ? » stays with its clause
 # « je ne veux pas aller au tribunal »: what the person wants to avoid is not what they ask for.
 _REFUSAL = re.compile(r"\b(?:veux|veut|voudrais|voudrait|souhaite|souhaiterais|voulons)\s+(?:pas|surtout pas|plus)\b")
 
