@@ -254,9 +254,10 @@ class Resolver:
             weak = candidates[0].score < (STRICT_ACCEPT if strict else accept_of(self.method))
             # « je n'ai plus le chômage, droit au RSA ? », « mon avis d'imposition pour la CAF »: the organisme is
             # named by an ordinary word, or as where a paper goes, while a démarche is clearly asked for
-            in_passing = candidates[0].score >= SURE and all(
-                w in self._common_words or re.search(rf"\bpour (?:la |le |l |les )?{re.escape(w)}\b", query)
-                for w in self.organisme_words(text))
+            words = self.organisme_words(text)
+            common = all(w in self._common_words for w in words)  # « tribunal », « préfecture »: weak evidence
+            in_passing = (common and candidates[0].score >= STRICT_ACCEPT) or (candidates[0].score >= SURE and all(
+                w in self._common_words or re.search(rf"\bpour (?:la |le |l |les )?{re.escape(w)}\b", query) for w in words))
             if alone or cue or nearest < NEAREST or weak or (elsewhere and len(named) == 1 and not in_passing):
                 # « le numéro de la MSA », « rdv avec quelqu'un de la CARSAT », « trop perçu Pôle emploi » (not the
                 # CAF's), but « carte vitale, numéro de sécu » is the card
