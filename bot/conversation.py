@@ -27,7 +27,6 @@ from bot.understanding.text import MAX_QUERY, clauses, is_request, is_secondary,
 THEME_PREFIX = "theme_"
 THEME_CONFIDENT = 0.6  # an NLU theme this sure, with no démarche recognised, offers the theme's démarches
 TIE = 0.05  # two démarches this close, leading to different organismes: ask which one, as buttons
-CLAUSE_SURE = -0.2  # the résolveur's score a clause's démarche needs to count as a need said in a longer message
 WHOLE_TOP = 3  # a clause's démarche must be among this many best of the whole message
 WHOLE_FLOOR = -0.6  # and score at least this for it (the résolveur's acceptance threshold)
 MAX_OTHERS = 2  # other needs of the same message offered as buttons after the answer
@@ -278,7 +277,8 @@ def _demarche_buttons(o: Orientation, needs: list[Need]) -> list[tuple[str, str]
 
 
 def _first_and_other_need(o: Orientation, text: str) -> tuple[Need | None, list[Need]]:
-    """Several démarches said in one message, each clearly: the first said, and the others.
+    """Several démarches said in one message, each clearly (a strict résolveur on each clause): the first one
+    asked for, and the others.
 
     « la carte vitale + la carte d'identité », « ma déclaration d'impôts à faire et mon chèque énergie
     pas reçu »: the agent answers the first need and keeps the others for after.
@@ -295,7 +295,7 @@ def _first_and_other_need(o: Orientation, text: str) -> tuple[Need | None, list[
         best = o.understand(part, strict=True).best
         asked = is_request(part, first=i == 0) and not is_secondary(part)
         if best is None or not (best.kind == "organisme" and asked  # « il faut que je m'inscrive à France Travail »
-                                or best.kind == "demarche" and best.score >= CLAUSE_SURE and best.key in whole):
+                                or best.kind == "demarche" and best.key in whole):
             continue
         need = o.need_of(best)
         key = r.need_key(need)

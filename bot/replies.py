@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.knowledge.schema import THEMES, Commune
+from bot.knowledge.schema import THEMES, Commune, Organisme
 from bot.fallback import unavailable_text
 from bot.orientation import THEME_LABELS, Answer, Need, Orientation, Place, Profile
 from bot.privacy import redact
@@ -110,10 +110,15 @@ def _where_when(answer: Answer) -> Reply | None:
     return Reply("\n".join(lines))
 
 
+def organisme_line(o: Organisme) -> str:
+    """« Caisse d'allocations familiales (CAF) : tél. 3230 (…), https://www.caf.fr »."""
+    return f"{o.nom} : {organisme_contact(o)}{confirm_flag(o)}"
+
+
 def who_reply(answer: Answer) -> Reply | None:
     if not answer.organismes:
         return None
-    lines = ["Qui s'en occupe :"] + [f"• {o.nom} : {organisme_contact(o)}{confirm_flag(o)}" for o in answer.organismes]
+    lines = ["Qui s'en occupe :"] + [f"• {organisme_line(o)}" for o in answer.organismes]
     return Reply("\n".join(lines))
 
 
@@ -183,8 +188,7 @@ def theme_replies(answer: Answer) -> list[Reply]:
     question = Reply(f"Pour « {label} », de quelle démarche s'agit-il ?", _demarche_buttons(answer))
     if answer.usual is None:
         return [question]
-    o = answer.usual
-    return [Reply(f"Pour « {label} », le plus souvent, c'est :\n• {o.nom} : {organisme_contact(o)}{confirm_flag(o)}"), question]
+    return [Reply(f"Pour « {label} », le plus souvent, c'est :\n• {organisme_line(answer.usual)}"), question]
 
 
 def follow_up_replies(answer: Answer, question: str) -> list[Reply]:
@@ -292,7 +296,7 @@ def opening_hours_replies(orientation: Orientation, commune: Commune | None, org
         o = orientation.k.organismes[organisme]
         answer = orientation.orient(Need("organisme", organisme, o.nom), commune, now=now)
         replies = follow_up_replies(answer, "when")
-        replies[0].text = f"{o.nom} : {organisme_contact(o)}{confirm_flag(o)}\n" + replies[0].text
+        replies[0].text = f"{organisme_line(o)}\n" + replies[0].text
         return replies
     contact = orientation.contact(commune, now, count=5)
     if contact is None or not contact.opening:

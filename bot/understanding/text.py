@@ -41,11 +41,9 @@ def without_refusals(text: str) -> str:
 # What makes a clause the request rather than its context: « je voudrais la réversion », « il lui faut une
 # carte d'identité », « je dois le dire à la CAF ? » after « ma femme est décédée », « je reprends un travail ».
 _REQUEST = re.compile(r"\b(?:voudrai[st]?|veux|veut|souhaite\w*|aimerai[st]?|faut|dois|doit|devons|besoin|comment|"
-                      r"demander|demande|cherche\w*|ai je droit|j ?ai droit|droit aux?|droit au|combien|qui contacter|que faire|quoi faire|"
+                      r"demander|demande|cherche\w*|ai je droit|j ?ai droit|droit a(?:ux?)?|combien|qui contacter|que faire|quoi faire|"
                       r"puis je|peut on|pouvez|est ce que|ou faut|ou aller|aide[rz]? moi)\b")
 _SECONDARY = re.compile(r"\b(?:aussi|egalement|en plus|par ailleurs)\b")
-
-
 TOPIC_WORDS = 4  # a first clause this short is the topic a question is about: « Indu CAF, peut-on faire un échéancier ? »
 
 
