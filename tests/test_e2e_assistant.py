@@ -108,6 +108,10 @@ NEW_DEMARCHES = {
     "surendettement": "déposer un dossier de surendettement",
     "deces-proche": "les démarches après un décès",
     "changement-adresse": "déclarer mon changement d'adresse en ligne",
+    "naturalisation": "je voudrais demander la nationalité française",
+    "urbanisme": "il me faut un permis de construire pour un garage",
+    "recensement-citoyen": "mon fils a 16 ans, il doit se faire recenser",
+    "inscription-ecole": "inscrire mon fils à l'école maternelle",
 }
 
 
