@@ -52,8 +52,9 @@ DISTRESS = ("suicid", "en finir", "me tuer", "idees noires", "plus envie de vivr
             "me bat ", "bat son", "battue", "me tape", "tape dessus", "maltraite", "viol", "dors dehors", "dormir dehors",
             "a la rue ce soir", "dors dans ma voiture", "nulle part ou dormir", "sans abri ce soir", "attouchement",
             "inceste", "abus sexuel", "agression sexuelle")
-# « le voisin frappe ses enfants », « son beau-père la touche »: someone hurting someone else.
-_HURTS = re.compile(r"\b(?:frappe\w*|bat|battu\w*|tape|cogne\w*|maltrait\w*) (?:ses|son|sa|mes|mon|ma|les|leur|leurs|nos|notre)\b"
+# « le voisin frappe ses enfants », « son beau-père la touche »: someone hurting someone else (not « tape »:
+# « je tape mon mot de passe »; « maltraite » is in DISTRESS already).
+_HURTS = re.compile(r"\b(?:frappe\w*|bat|battu\w*|cogne\w*) (?:ses|son|sa|mes|mon|ma|les|leur|leurs|nos|notre)\b"
                     r"|\b(?:pere|oncle|frere|cousin|voisin|prof|professeur|entraineur|copain|compagnon|mari) (?:la|le|me|les) touche\b")
 
 

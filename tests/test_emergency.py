@@ -46,6 +46,6 @@ def test_someone_hurting_a_child_is_distress_whatever_the_nlu_read_and_gets_119(
 
 
 @pytest.mark.parametrize("message", ["je frappe à la porte de la mairie ?", "la touche entrée ne marche pas sur le site",
-                                     "mon fils de 17 ans veut passer le permis"])
+                                     "mon fils de 17 ans veut passer le permis", "je tape mon mot de passe et ça bloque"])
 def test_ordinary_sentences_with_the_same_words_are_not_distress(message):
     assert not is_distress(message)
