@@ -21,6 +21,7 @@ from bot.emergency import emergency_text, is_distress
 from bot.knowledge.schema import THEMES, Commune
 from bot.orientation import Answer, Need, Orientation, Profile
 from bot.understanding.profile import profile_facts
+from bot.understanding.resolver import Candidate
 from bot.understanding.small_talk import is_small_talk
 from bot.understanding.text import MAX_QUERY, clauses, is_request, is_secondary, normalize, without_refusals
 
@@ -250,10 +251,10 @@ def _need(o: Orientation, state: State, turn: Turn, text: str, commune_words: st
     theme = theme if theme in THEMES else None
     strict = turn.intent in UNSURE_INTENTS or (turn.intent in PLACE_INTENTS and not (commune_words or profile_given))
     text = without_refusals(text)  # « … je ne veux pas aller au tribunal »
-    first, others = _first_and_other_need(o, text)
+    resolution = o.understand(text, theme, turn.confidence if theme else 0.0, strict=strict)
+    first, others = _first_and_other_need(o, text, resolution.candidates)
     if first is not None:  # « l'actualisation + la déclaration trimestrielle »: the first answered, the others offered
         return first, [], ("Vous avez aussi parlé de :", others) if others else None
-    resolution = o.understand(text, theme, turn.confidence if theme else 0.0, strict=strict)
     if resolution.best:
         return o.need_of(resolution.best), [], None
     if turn.organisme in o.k.organismes:
@@ -276,9 +277,9 @@ def _demarche_buttons(o: Orientation, needs: list[Need]) -> list[tuple[str, str]
     return [(n.label, r.payload(f"{THEME_PREFIX}{o.k.demarches[n.key].theme}", demarche=n.key)) for n in needs]
 
 
-def _first_and_other_need(o: Orientation, text: str) -> tuple[Need | None, list[Need]]:
+def _first_and_other_need(o: Orientation, text: str, candidates: list[Candidate]) -> tuple[Need | None, list[Need]]:
     """Several démarches said in one message, each clearly (a strict résolveur on each clause): the first one
-    asked for, and the others.
+    asked for, and the others. `candidates`: the résolveur's reading of the whole message.
 
     « la carte vitale + la carte d'identité », « ma déclaration d'impôts à faire et mon chèque énergie
     pas reçu »: the agent answers the first need and keeps the others for after.
@@ -287,10 +288,8 @@ def _first_and_other_need(o: Orientation, text: str) -> tuple[Need | None, list[
     if len(parts) < 2:
         return None, []
     # « il faut la changer » alone is not a need: a clause's démarche must also be likely for the whole message
-    candidates = o.understand(text).candidates
     whole = {c.key for c in candidates[:WHOLE_TOP] if c.score >= WHOLE_FLOOR}
-    found: dict[str, tuple[Need, bool]] = {}  # need key -> (need, asked for in one of its clauses)
-    strong = False  # the last need found is clearly named by its clause and leads the whole message
+    found: dict[str, tuple[Need, bool, float]] = {}  # need key -> (need, asked for in one of its clauses, best score)
     for i, part in enumerate(parts):
         best = o.understand(part, strict=True).best
         asked = is_request(part, first=i == 0) and not is_secondary(part)
@@ -298,18 +297,18 @@ def _first_and_other_need(o: Orientation, text: str) -> tuple[Need | None, list[
                                 or best.kind == "demarche" and best.key in whole):
             continue
         need = o.need_of(best)
-        key = r.need_key(need)
-        found[key] = (need, asked or (key in found and found[key][1]))
-        strong = best.score >= SURE and candidates and best.key == candidates[0].key
-    if len(found) == 1 and strong:  # one clause clearly names what the whole message leans to (a long story)
-        return next(iter(found.values()))[0], []
-    if len(found) < 2:
+        known = found.get(r.need_key(need), (need, False, best.score))
+        found[r.need_key(need)] = (need, asked or known[1], max(best.score, known[2]))
+    needs = list(found.values())
+    if len(needs) == 1:  # one clause clearly names what the whole message leans to (a long story)
+        need, _, score = needs[0]
+        return (need, []) if score >= SURE and candidates and need.key == candidates[0].key else (None, [])
+    if not needs:
         return None, []
     # The first need asked for; a need only told as the situation (« ma femme est décédée, je voudrais la
     # réversion ») or said as secondary (« je voudrais aussi … ») comes after it.
-    needs = list(found.values())
-    main = next((i for i, (_, asked) in enumerate(needs) if asked), 0)
-    ordered = [need for need, _ in needs]
+    main = next((i for i, (_, asked, _) in enumerate(needs) if asked), 0)
+    ordered = [need for need, _, _ in needs]
     others = [n for n in ordered[:main] + ordered[main + 1:] if n.kind == "demarche"]
     return ordered[main], others[:MAX_OTHERS]
 

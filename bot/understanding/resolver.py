@@ -216,20 +216,18 @@ class Resolver:
         return any(p == query for p, _ in self._phrases)
 
     def organismes_named(self, text: str) -> list[str]:
-        return list(dict.fromkeys(key for _, key in self._names_in(text)))
+        return [key for _, key in self._names_in(normalize(text[:MAX_QUERY]))[0]]
 
-    def organisme_words(self, text: str) -> list[str]:
-        """The words that named an organisme in the message: « chômage », « Pôle emploi »."""
-        return [name for name, _ in self._names_in(text)]
-
-    def _names_in(self, text: str) -> list[tuple[str, str]]:
-        query = normalize(text[:MAX_QUERY])
+    def _names_in(self, query: str) -> tuple[list[tuple[str, str]], str]:
+        """The organismes a normalized message names, each with the words that named it first (« chômage »,
+        « Pôle emploi »), and what is left of the message without any organisme name."""
         found: list[tuple[str, str]] = []
         for name, key in self._organisme_names:
-            if key not in [k for _, k in found] and contains_words(query, name):
-                found.append((name, key))
+            if contains_words(query, name):
+                if key not in [k for _, k in found]:
+                    found.append((name, key))
                 query = f" {query} ".replace(f" {name} ", " ").strip()  # « Pôle emploi » is not also « emploi »
-        return found
+        return found, query
 
     def resolve(self, text: str, theme: str | None = None, confidence: float = 0.0, strict: bool = False) -> Resolution:
         score, nearest = self.scores(text, theme, confidence)
@@ -242,11 +240,9 @@ class Resolver:
             return Resolution([first] + [c for c in candidates if c.key != first.key], "demarche")
         if _no_word_in(query, self._vocabulary):  # « qsdkjh », « brrr kss pfff »: letters, not words
             return Resolution(candidates, "aucun")
-        named = self.organismes_named(text)
+        found, rest = self._names_in(query)
+        named, words = [key for _, key in found], [name for name, _ in found]
         if named:
-            rest = f" {query} "
-            for name, _ in self._organisme_names:
-                rest = rest.replace(f" {name} ", " ")
             alone = set(rest.split()) <= FILLER  # « CAF », « et pour la CAF ? »
             cue = any(contains_words(query, c) for c in ORGANISME_CUES) and candidates[0].score < SURE
             top = self.k.demarches[candidates[0].key]
@@ -254,7 +250,6 @@ class Resolver:
             weak = candidates[0].score < (STRICT_ACCEPT if strict else accept_of(self.method))
             # « je n'ai plus le chômage, droit au RSA ? », « mon avis d'imposition pour la CAF »: the organisme is
             # named by an ordinary word, or as where a paper goes, while a démarche is clearly asked for
-            words = self.organisme_words(text)
             common = all(w in self._common_words for w in words)  # « tribunal », « préfecture »: weak evidence
             in_passing = (common and candidates[0].score >= STRICT_ACCEPT) or (candidates[0].score >= SURE and all(
                 w in self._common_words or re.search(rf"\bpour (?:la |le |l |les )?{re.escape(w)}\b", query) for w in words))
