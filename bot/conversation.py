@@ -37,6 +37,7 @@ PLACE_CONFIDENT = 0.75  # an NLU this sure that an unknown word is a place: « j
 UNSURE_INTENTS = ("nlu_fallback", "out_of_scope", "ask_when", "ask_where",  # « c'est quand ? » names no need
                   "affirm", "deny", "goodbye")  # nor does « oui »
 PLACE_INTENTS = ("inform_commune", "inform_profile")
+MAX_COMMUNE_CHOICES = 6  # buttons for a name shared by several communes (12 Sainte-Colombe): the largest first
 # Words that say nothing about the need: what is left of « et à Mayet ? » once the commune is removed.
 FILLER = frozenset("et a au aux pour sur du de des la le les l cote vers dans chez alors plutot si c est ca moi "
                    "j habite je suis on habite nous habitons vis vit commune ma mon ici pres svp stp merci oui "
@@ -104,7 +105,7 @@ def opening_hours(o: Orientation, state: State, turn: Turn, now: datetime) -> Ou
         return respond(o, state, turn, now)
     match = o.find_commune(turn.text[:MAX_QUERY])
     if len(match.communes) == 1:
-        state = replace(state, commune=match.communes[0].nom, commune_choix=())
+        state = replace(state, commune=o.commune_label(match.communes[0]), commune_choix=())
     named = o.resolver.organismes_named(turn.text)
     organisme = turn.organisme if turn.organisme in o.k.organismes else (named[0] if named else None)
     need = r.need_from_key(o, state.besoin)
@@ -170,7 +171,7 @@ def respond(o: Orientation, state: State, turn: Turn, now: datetime) -> Outcome:
         match = o.find_commune(text)
     commune_choices: list[Commune] = []
     if len(match.communes) == 1:
-        state = replace(state, commune=match.communes[0].nom, commune_choix=())
+        state = replace(state, commune=o.commune_label(match.communes[0]), commune_choix=())
     elif match.communes:
         commune_choices = match.communes
     # 3. What: a button, the current need kept, or the résolveur (the NLU's theme as a prior).
@@ -185,8 +186,8 @@ def respond(o: Orientation, state: State, turn: Turn, now: datetime) -> Outcome:
             if need is None:
                 replies = [r.ask_need_reply(f"C'est noté : {state.commune}." if state.commune else "C'est noté.")]
                 if commune_choices:
-                    replies.insert(0, _commune_choice(commune_choices, match.how, match.said))
-                    state = replace(state, commune_choix=tuple(c.nom for c in commune_choices))
+                    replies.insert(0, _commune_choice(o, commune_choices, match.how, match.said))
+                    state = replace(state, commune_choix=tuple(o.commune_label(c) for c in commune_choices))
                 return Outcome(replies, replace(state, incompris=False))
         elif (state.besoin and not state.commune and _looks_like_a_place(place := _HOME.sub("", text).strip())
               and (turn.intent == "inform_commune" and turn.confidence >= PLACE_CONFIDENT or place != text.strip())):
@@ -215,8 +216,8 @@ def respond(o: Orientation, state: State, turn: Turn, now: datetime) -> Outcome:
         return Outcome(r.theme_replies(answer), state, answer)
     answer = o.orient(need, commune, profile_of(state), now)
     if commune_choices and same_need and not facts:  # « 72360 » after the answer: which of the three?
-        choice = _commune_choice(commune_choices, match.how, match.said)
-        return Outcome([choice], replace(state, commune_choix=tuple(c.nom for c in commune_choices)), answer)
+        choice = _commune_choice(o, commune_choices, match.how, match.said)
+        return Outcome([choice], replace(state, commune_choix=tuple(o.commune_label(c) for c in commune_choices)), answer)
     if commune is not None and same_need and not facts and match.communes:
         replies = r.place_replies(answer)  # the commune came after the answer: only where and when
     else:
@@ -225,8 +226,8 @@ def respond(o: Orientation, state: State, turn: Turn, now: datetime) -> Outcome:
         heading, others = also
         replies.append(r.Reply(heading, _demarche_buttons(o, others)))
     if commune_choices:
-        replies.append(_commune_choice(commune_choices, match.how, match.said))
-        state = replace(state, commune_choix=tuple(c.nom for c in commune_choices))
+        replies.append(_commune_choice(o, commune_choices, match.how, match.said))
+        state = replace(state, commune_choix=tuple(o.commune_label(c) for c in commune_choices))
     elif commune is None and r.place_matters(o, need):
         if turn.intent == "inform_commune" and turn.confidence >= PLACE_CONFIDENT and _looks_like_a_place(text):
             replies += _unknown_commune(o, text)
@@ -341,12 +342,14 @@ def commune_of(o: Orientation, state: State) -> Commune | None:
     return found[0] if len(found) == 1 else None
 
 
-def _commune_choice(communes: list[Commune], how: str, said: str) -> r.Reply:
-    names = ", ".join(c.nom for c in communes)
+def _commune_choice(o: Orientation, communes: list[Commune], how: str, said: str) -> r.Reply:
+    labels = [o.commune_label(c) for c in communes[:MAX_COMMUNE_CHOICES]]
+    more = len(communes) - len(labels)
     shown = r.shown_back(said)
     head = f"Le code postal « {shown} »" if how == "code postal" else f"« {shown} »"
-    return r.Reply(f"{head} correspond à plusieurs communes : {names}. Laquelle est la vôtre ?",
-                   [(c.nom, r.payload("inform_commune", commune=c.nom)) for c in communes])
+    tail = f" (et {more} autres : précisez le code postal)" if more > 0 else ""
+    return r.Reply(f"{head} correspond à plusieurs communes : {', '.join(labels)}{tail}. Laquelle est la vôtre ?",
+                   [(label, r.payload("inform_commune", commune=label)) for label in labels])
 
 
 def _unknown_commune(o: Orientation, text: str) -> list[r.Reply]:

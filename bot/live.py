@@ -1,8 +1,9 @@
 """The knowledge as the servers see it: read from the DB, rebuilt when a new load lands.
 
 The action server and the console ask for `orientation()` on every request: a cheap query
-on the last load's id tells whether the DB changed since the last read, so an
-administrator's `repere load` is used at once, without restart or retraining.
+on the last load's and the last national import's ids tells whether the DB changed since
+the last read, so an administrator's `repere load` is used at once, without restart or
+retraining.
 
 The DB never decides whether a citizen gets an answer: the check runs on one background
 thread (never more, whatever the number of requests waiting), a request waits for it at
@@ -22,6 +23,7 @@ from datetime import datetime
 from sqlalchemy.engine import Engine
 
 from bot import db
+from bot.national import store as national
 from bot.orientation import Orientation
 from bot.schedule import PARIS
 
@@ -44,7 +46,7 @@ class LiveKnowledge:
         self._lock = threading.Lock()
         self._checker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="repere-knowledge")
         self._check: Future | None = None
-        self._load_id: int | None = None
+        self._load_id: tuple[int, int] | None = None
         self._orientation: Orientation | None = None
 
     def orientation(self) -> Orientation:
@@ -69,8 +71,9 @@ class LiveKnowledge:
         load = db.last_load(self.engine)
         if load is None:
             raise db.DatabaseUnavailable("base de connaissances inaccessible ou vide")
-        if self._orientation is None or load.id != self._load_id:
-            orientation = Orientation(db.read(self.engine))
+        marker = (load.id, national.last_import(self.engine))  # a curated load or a national import
+        if self._orientation is None or marker != self._load_id:
+            orientation = Orientation(db.read(self.engine), national=national.read_layer(self.engine))
             with self._lock:
-                self._orientation, self._load_id = orientation, load.id
+                self._orientation, self._load_id = orientation, marker
         return self._orientation

@@ -13,11 +13,14 @@ from datetime import datetime
 
 from bot.knowledge.loader import Knowledge
 from bot.knowledge.schema import THEMES, Commune, Demarche, Lieu, Organisme, Permanence
+from bot.national.store import NationalLayer
 from bot.schedule import PARIS, Schedule, Slot
+from bot.understanding import small_talk
 from bot.understanding.communes import CommuneFinder, CommuneMatch
 from bot.understanding.resolver import Candidate, Resolution, Resolver, resolver_for
 from bot.understanding.text import MAX_QUERY, normalize
 
+NATIONAL = "national"  # the territory of a place of the national layer
 USUAL_SHARE = 0.6  # a theme's usual organisme handles at least this share of its démarches
 
 THEME_LABELS = {
@@ -66,7 +69,7 @@ class Place:
     lieu: Lieu
     commune: str | None
     reason: str  # why it is listed: "dans votre commune", "votre France Services", ...
-    distance_km: float | None = None
+    distance_km: float | None = None  # from the commune's town hall, when both positions are known
     permanences: list[PermanenceSlots] = field(default_factory=list)
     opening: list[Slot] = field(default_factory=list)  # a France Services' own opening hours
 
@@ -88,11 +91,20 @@ class Answer:
 class Orientation:
     """Answers from one loaded Knowledge. Index building happens once, here."""
 
-    def __init__(self, knowledge: Knowledge, resolver: Resolver | None = None):
+    def __init__(self, knowledge: Knowledge, resolver: Resolver | None = None, national: NationalLayer | None = None):
         self.k = knowledge
+        self.national = national or NationalLayer()
         self.resolver = resolver or resolver_for(knowledge)
-        self.communes = CommuneFinder(knowledge.communes.values())
+        self.communes = CommuneFinder(knowledge.communes.values(), self.national.communes.values(), self._ordinary_words())
+        # a curated place that names its id_fs replaces the imported one (Le Lude's France Services)
+        self._curated_fs = {f"fs-anct-{l.id_fs}": l.id for l in knowledge.lieux.values() if l.id_fs is not None}
         self._themes = {normalize(name): theme for theme in THEMES for name in (theme, THEME_LABELS[theme])}
+
+    def _ordinary_words(self) -> frozenset[str]:
+        """The words of the catalogue (démarches, organismes): what people say about their needs."""
+        texts = [t for d in self.k.demarches.values() for t in (d.titre, d.information, *d.mots, *d.exemples)]
+        texts += [t for o in self.k.organismes.values() for t in (o.nom, o.missions, *o.alias)]
+        return frozenset(w for t in texts for w in normalize(t).split()) | small_talk.WORDS
 
     # ------------------------------------------------------------ understanding (bot.understanding)
 
@@ -130,6 +142,21 @@ class Orientation:
     def closest_communes(self, text: str, limit: int = 4) -> list[Commune]:
         return self.communes.closest(text, limit)
 
+    def commune_label(self, commune: Commune) -> str:
+        """The name that finds this commune back: « Mayet », « Brie (02) »."""
+        return self.communes.label(commune)
+
+    def lieu(self, lieu_id: str | None) -> Lieu | None:
+        """A curated place, else one of the national layer (a curated one replaces it)."""
+        if lieu_id is None:
+            return None
+        lieu_id = self._curated_fs.get(lieu_id, lieu_id)
+        return self.k.lieux.get(lieu_id) or self.national.lieux.get(lieu_id)
+
+    def is_national(self, lieu: Lieu) -> bool:
+        """Whether a place comes from the national list (its answers name that source and its date)."""
+        return lieu.id not in self.k.lieux
+
     def resolve_commune(self, text: str) -> tuple[Commune | None, str | None]:
         """One commune, or None and a French sentence saying why (ambiguous, unknown)."""
         match = self.find_commune(text)
@@ -139,7 +166,8 @@ class Orientation:
             names = ", ".join(f"{c.nom} ({c.insee})" for c in match.communes)
             return None, f"« {text} » correspond à plusieurs communes : {names}. Précisez le nom."
         hints = ", ".join(c.nom for c in self.closest_communes(text, 3))
-        return None, f"commune « {text[:MAX_QUERY]} » inconnue sur les territoires chargés. Communes proches : {hints}."
+        where = "en France" if self.national.communes else "sur les territoires chargés"
+        return None, f"commune « {text[:MAX_QUERY]} » inconnue {where}. Communes proches : {hints}."
 
     # ------------------------------------------------------------ answering
 
@@ -231,22 +259,30 @@ class Orientation:
         return decided[0] if decided and len(set(decided)) == 1 and 2 * len(decided) >= len(demarches) else None
 
     def _territory_of(self, commune: Commune | None) -> str | None:
-        if commune and commune.france_services:
-            return self.k.lieu_territoire.get(commune.france_services)
-        return None
+        """The curated territory whose permanences serve this commune; NATIONAL for the national layer alone."""
+        if commune is None:
+            return None
+        home = self.lieu(commune.france_services)
+        if home is not None:
+            return self.k.lieu_territoire.get(home.id, NATIONAL)
+        return None if commune.insee in self.k.communes else NATIONAL
 
     def _distance(self, commune: Commune | None, lieu: Lieu) -> float | None:
-        home = self.k.lieux.get(commune.france_services) if commune and commune.france_services else None
-        here = next((l for l in self.k.lieux.values() if commune and l.commune == commune.insee and l.coordonnees), home)
-        if not here or not here.coordonnees or not lieu.coordonnees:
+        if commune and commune.coordonnees:
+            a = commune.coordonnees
+        else:
+            home = self.lieu(commune.france_services) if commune and commune.france_services else None
+            here = next((l for l in self.k.lieux.values() if commune and l.commune == commune.insee and l.coordonnees), home)
+            a = here.coordonnees if here else None
+        b = lieu.coordonnees
+        if a is None or b is None:
             return None
-        a, b = here.coordonnees, lieu.coordonnees
         dlat, dlon = math.radians(b.lat - a.lat), math.radians(b.lon - a.lon)
         h = math.sin(dlat / 2) ** 2 + math.cos(math.radians(a.lat)) * math.cos(math.radians(b.lat)) * math.sin(dlon / 2) ** 2
         return round(6371 * 2 * math.asin(math.sqrt(h)), 1)
 
     def _commune_name(self, insee: str) -> str | None:
-        c = self.k.communes.get(insee)
+        c = self.communes.by_insee(insee)
         return c.nom if c else None
 
     def _places(self, ids: list[str], themes: set[str], helped: bool, commune: Commune | None, now: datetime, count: int) -> list[Place]:
@@ -265,7 +301,7 @@ class Orientation:
             place = by_lieu.setdefault(lieu.id, Place(lieu, self._commune_name(lieu.commune), "", self._distance(commune, lieu)))
             place.permanences.append(PermanenceSlots(perm, self.k.organismes[perm.organisme], slots))
         home = self._home_france_services(commune)
-        if helped and home is not None and home.horaires and (not territory or self.k.lieu_territoire.get(home.id) == territory):
+        if helped and home is not None and home.horaires and (not territory or self.k.lieu_territoire.get(home.id, NATIONAL) == territory):
             place = by_lieu.setdefault(home.id, Place(home, self._commune_name(home.commune), "", self._distance(commune, home)))
             place.opening = self.opening_of(home).next_slots(now, count)
         places = list(by_lieu.values())
@@ -273,10 +309,10 @@ class Orientation:
             place.permanences.sort(key=lambda ps: (ids.index(ps.organisme.id) if ps.organisme.id in ids else len(ids), _first(ps.slots)))
             if commune and place.lieu.commune == commune.insee:
                 place.reason = "dans votre commune"
-            elif commune and place.lieu.id == commune.france_services:
+            elif commune and home is not None and place.lieu.id == home.id:
                 place.reason = "votre France Services"
             else:
-                place.reason = "sur le territoire" if territory else ""
+                place.reason = "sur le territoire" if territory not in (None, NATIONAL) else ""
 
         def rank(place: Place):
             first = min([_first(ps.slots) for ps in place.permanences] + [_first(place.opening)])
@@ -290,7 +326,7 @@ class Orientation:
         lieu_id = commune.france_services if commune and commune.france_services else None
         if lieu_id is None and commune is None and len(self.k.territoires) == 1:
             lieu_id = next(iter(self.k.territoires.values())).france_services
-        return self.k.lieux.get(lieu_id) if lieu_id else None
+        return self.lieu(lieu_id)
 
     def contact(self, commune: Commune | None, now: datetime, count: int = 3) -> Place | None:
         """The France Services to turn to, with its next opening hours."""
@@ -298,7 +334,7 @@ class Orientation:
         if lieu is None:
             return None
         opening = self.opening_of(lieu).next_slots(now, count) if lieu.horaires else []
-        return Place(lieu, self._commune_name(lieu.commune), "votre France Services", opening=opening)
+        return Place(lieu, self._commune_name(lieu.commune), "votre France Services", self._distance(commune, lieu), opening=opening)
 
     def schedule_of(self, perm: Permanence) -> Schedule:
         lieu = self.k.lieux[perm.lieu]

@@ -6,6 +6,7 @@ from bot.knowledge.schema import Lieu, Organisme, Provenance
 from bot.fallback import FALLBACK_PHONE
 from bot.orientation import Answer, PermanenceSlots, Place
 from bot.schedule import Slot
+from bot.understanding.text import normalize
 
 TO_CONFIRM = "à confirmer"
 
@@ -27,9 +28,28 @@ def organisme_contact(o: Organisme) -> str:
 
 
 def lieu_line(lieu: Lieu, commune: str | None) -> str:
-    where = ", ".join(x for x in (lieu.adresse, commune) if x) or "adresse non renseignée"
+    said = commune and lieu.adresse and normalize(commune) in normalize(lieu.adresse)  # « …, 29200 Brest »
+    where = ", ".join(x for x in (lieu.adresse, None if said else commune) if x) or "adresse non renseignée"
     phone = f", tél. {lieu.telephone.numero}" if lieu.telephone else ""
     return f"{lieu.nom} — {where}{phone}"
+
+
+def distance_text(km: float | None) -> str:
+    """« à 2,1 km », « à 12 km »."""
+    if km is None:
+        return ""
+    return f"à {km:.1f} km".replace(".", ",") if km < 10 else f"à {round(km)} km"
+
+
+def lieu_notes(lieu: Lieu) -> list[str]:
+    """What the source says in free text (rounds, permanences elsewhere), to be confirmed, and the source of a place
+    from the national list (its licence asks for it)."""
+    notes = []
+    if lieu.commentaire:
+        notes.append(f"À confirmer auprès de la France Services : « {' '.join(lieu.commentaire.split())} »")
+    if lieu.id_fs is not None:
+        notes.append(f"Source : {lieu.source}")
+    return notes
 
 
 def session_lines(ps: PermanenceSlots, count: int = 3) -> list[str]:
@@ -57,6 +77,9 @@ def place_dict(place: Place) -> dict:
         "raison": place.reason or None,
         "distance_km": place.distance_km,
         "a_confirmer": lieu.to_confirm(),
+        "commentaire": lieu.commentaire,
+        "rendez_vous": lieu.rendez_vous,
+        "source": lieu.source,
         "ouverture": [slot_dict(s) for s in place.opening],
         "permanences": [
             {
@@ -119,8 +142,9 @@ def answer_text(answer: Answer) -> str:
         lines.append("Où et quand :")
     for place in answer.places:
         head = lieu_line(place.lieu, place.commune)
-        extra = ", ".join(x for x in (place.reason, f"{place.distance_km} km" if place.distance_km is not None else "") if x)
+        extra = ", ".join(x for x in (place.reason, distance_text(place.distance_km)) if x)
         lines.append(f"  ▸ {head}" + (f" ({extra})" if extra else "") + confirm_flag(place.lieu))
+        lines += [f"    {note}" for note in lieu_notes(place.lieu)]
         if place.opening:
             lines.append("    Accueil France Services, aide à la démarche" + confirm_flag(place.lieu))
             lines += [f"      - {slot.label()}" + (f" ({slot.note})" if slot.note else "") for slot in place.opening]
@@ -143,4 +167,6 @@ def contact_text(contact: Place | None) -> str:
         text += " Prochaines ouvertures : " + " ; ".join(s.label() for s in contact.opening) + "."
     if not contact.lieu.telephone:
         text += f" Téléphone non renseigné : {FALLBACK_PHONE[1]}, {FALLBACK_PHONE[0]}."
+    if contact.lieu.id_fs is not None:
+        text += f" Source : {contact.lieu.source}."
     return text

@@ -16,7 +16,7 @@ from bot.knowledge.schema import THEMES, Commune, Organisme
 from bot.fallback import unavailable_text
 from bot.orientation import THEME_LABELS, Answer, Need, Orientation, Place, Profile
 from bot.privacy import redact
-from bot.render import confirm_flag, contact_text, lieu_line, organisme_contact, session_lines
+from bot.render import confirm_flag, contact_text, distance_text, lieu_line, lieu_notes, organisme_contact, session_lines
 
 MAX_PLACES = 2  # places shown in one answer: more is a list nobody reads on a phone
 
@@ -78,8 +78,13 @@ def profile_from(age: str | None, regime: str | None) -> Profile:
 # ------------------------------------------------------------------ answers
 
 
+def _place_line(place: Place) -> str:
+    why = ", ".join(x for x in (place.reason, distance_text(place.distance_km) if place.reason != "dans votre commune" else "") if x)
+    return f"▸ {lieu_line(place.lieu, place.commune)}" + (f" ({why})" if why else "") + confirm_flag(place.lieu)
+
+
 def _slots_lines(place: Place) -> list[str]:
-    lines = [f"▸ {lieu_line(place.lieu, place.commune)}" + (f" ({place.reason})" if place.reason else "") + confirm_flag(place.lieu)]
+    lines = [_place_line(place)]
     for ps in place.permanences:
         name = ps.organisme.sigle or ps.organisme.nom
         lines.append(f"  {name}, {ps.permanence.acces}{confirm_flag(ps.permanence)} :")
@@ -89,7 +94,9 @@ def _slots_lines(place: Place) -> list[str]:
     if place.opening:
         lines.append("  Accueil France Services (aide à la démarche) :")
         lines += [f"  - {slot.label()}" + (f" ({slot.note})" if slot.note else "") for slot in place.opening[:2]]
-    return lines
+    elif place.lieu.horaires is None and place.lieu.id_fs is not None:
+        lines.append("  Horaires non publiés : appelez avant de vous déplacer.")
+    return lines + [f"  {note}" for note in lieu_notes(place.lieu)]
 
 
 def at_commune(name: str) -> str:
@@ -212,7 +219,7 @@ def follow_up_replies(answer: Answer, question: str) -> list[Reply]:
     else:
         lines = [f"Où aller pour « {label} » :"]
         for place in answer.places[:MAX_PLACES]:
-            lines.append(f"▸ {lieu_line(place.lieu, place.commune)}" + (f" ({place.reason})" if place.reason else "") + confirm_flag(place.lieu))
+            lines.append(_place_line(place))
             lines += [f"  {ps.organisme.sigle or ps.organisme.nom}, {ps.permanence.acces}"
                       + (f" ; rendez-vous : {ps.permanence.reservation}" if ps.permanence.reservation else "") for ps in place.permanences]
             if not place.lieu.adresse:
@@ -249,14 +256,17 @@ def check_commune(orientation: Orientation, typed: str) -> CommuneCheck:
     if len(match.communes) == 1:
         return CommuneCheck(match.communes[0])
     if match.communes:
-        names = [c.nom for c in match.communes]
+        names = [orientation.commune_label(c) for c in match.communes]
         how = "Le code postal" if match.how == "code postal" else "Le nom"
         return CommuneCheck(None, Reply(f"{how} « {shown} » correspond à plusieurs communes : {', '.join(names)}."), names)
-    close = [c.nom for c in orientation.closest_communes(typed)]
+    close = [orientation.commune_label(c) for c in orientation.closest_communes(typed)]
     return CommuneCheck(None, Reply(f"Je ne trouve pas « {shown} » parmi les communes que je connais."), close)
 
 
 def unknown_commune_outside(orientation: Orientation) -> str:
+    if orientation.national.communes:
+        return ("Je connais toutes les communes de France : vérifiez l'orthographe, ou donnez le code postal. "
+                "Vous pouvez aussi appeler le 39 39 (Allô Service Public).")
     territories = ", ".join(t.nom for t in orientation.k.territoires.values())
     return (f"Je ne connais que les communes de : {territories}. Pour une autre commune, cherchez la France Services "
             "la plus proche sur https://www.france-services.gouv.fr ou appelez le 39 39 (Allô Service Public).")

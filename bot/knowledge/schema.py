@@ -302,6 +302,12 @@ class Lieu(Provenance):
     site: str | None = None
     horaires: Horaires | None = Field(default=None, description="heures d'ouverture du lieu")
     accessibilite: str | None = None
+    id_fs: int | None = Field(default=None, description="identifiant de la structure dans la liste nationale de l'ANCT "
+                              "(le lieu décrit ici remplace celui de la liste)")
+    rendez_vous: bool | None = Field(default=None, description="vrai si l'on peut y prendre rendez-vous")
+    format: str | None = Field(default=None, description="fixe, multisites, bus, itinérante…")
+    commentaire: str | None = Field(default=None, description="texte libre de la source (tournées, permanences), "
+                                    "montré tel quel « à confirmer auprès du lieu »")
 
     @field_validator("site")
     @classmethod
@@ -326,6 +332,8 @@ class Commune(Strict):
     epci: str | None = None
     population: int | None = None
     france_services: Identifiant | None = Field(default=None, description="lieu France Services de rattachement")
+    departement: str | None = None
+    coordonnees: Coordonnees | None = Field(default=None, description="position de la mairie")
 
     @field_validator("codes_postaux")
     @classmethod

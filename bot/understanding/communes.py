@@ -4,6 +4,12 @@
 « maiet » after « à »: the exact name wins over a name that contains it (Le Lude, not
 Savigné-sous-le-Lude), a postal code may give several communes, an approximate spelling is
 accepted alone or after a place word only, so that ordinary words are not read as places.
+
+The communes of the curated territories are found anywhere in a sentence. Every other commune
+of France (the national layer, some 35,000 names, many of them ordinary words: Vue, Plan,
+Salon…) only when the message is its name, after a place word (« j'habite à Brest », « au
+Mans », « près de Lyon ») or by postal code. Names shared by several communes (Brie,
+Saint-Aubin…) are labelled with their département, « Brie (02) », and found back by it.
 """
 
 from __future__ import annotations
@@ -15,15 +21,24 @@ from typing import Iterable
 from rapidfuzz import fuzz, process
 
 from bot.knowledge.schema import Commune
-from bot.understanding.text import MAX_QUERY, normalize
+from bot.understanding.text import MAX_QUERY, contains_words, normalize
 
 _CONTRACTIONS = {"au": "a le", "aux": "a les", "du": "de le", "des": "de les"}
 _ARTICLES = ("le ", "la ", "les ", "l ")
 _SAINTS = ((" saint ", " st "), (" sainte ", " ste "))
 # Words after which a place name is expected: an approximate spelling is accepted there.
 _PLACE_CUES = frozenset("a au aux sur de du vers pres cote habite habitons vis vivons commune mairie secteur".split())
+# After these words, a commune of the national layer is expected (« de » only after « près », « mairie »…)…
+_NATIONAL_CUES = frozenset("a sur habite habitons habitent vis vit vivons vers pres commune mairie ville village".split())
+_DE_CUES = frozenset("pres cote commune mairie ville village region environs secteur".split())
+# … and after these, even a name made of ordinary words (« j'habite à La Garde »), or misspelt.
+_STRONG_CUES = frozenset("habite habitons habitent vis vit vivons commune ville village".split())
+_AVOIR = frozenset("m t l s n il elle on qui ca y".split())  # « il m'a viré », « y a »: the verb, not « à »
+_GLUE = frozenset("le la les l de du des d en sur sous et aux au a saint st sainte ste".split())
+_LABELLED = re.compile(r"^(.*?)\s*\(\s*(\d[\dAB]\d{0,3})\s*\)\s*$")
 _POSTCODE = re.compile(r"(?<!\d)\d{5}(?!\d)")
 APPROXIMATE = 80  # rapidfuzz ratio for a misspelt name, alone or after a place word
+NATIONAL_APPROXIMATE = 90  # the same for the national layer: 35,000 names leave little room
 
 
 @dataclass
@@ -37,25 +52,47 @@ def _expand(text: str) -> str:
     return " ".join(_CONTRACTIONS.get(word, word) for word in text.split())
 
 
+def _forms(name: str) -> set[str]:
+    """« Saint-Germain-d'Arcé » -> its normalized name, with « st », without its article."""
+    forms = {name}
+    for long, short in _SAINTS:
+        if long in f" {name} ":
+            forms.add(f" {name} ".replace(long, short).strip())
+    return forms | {f[len(a):] for f in list(forms) for a in _ARTICLES if f.startswith(a) and len(f) - len(a) >= 4}
+
+
+def _compounds(raw: str) -> set[str]:
+    """The hyphenated names of a message, normalized: « Château-du-Loir » -> « chateau du loir »."""
+    return {normalize(m) for m in re.findall(r"\w+(?:[-'’]\w+)*-\w+", raw)}
+
+
+def departement_of(c: Commune) -> str:
+    return c.departement or (c.insee[:3] if c.insee.startswith("97") else c.insee[:2])
+
+
 @dataclass
 class CommuneFinder:
     communes: Iterable[Commune]
+    national: Iterable[Commune] = ()  # every other commune of France, if the national layer is loaded
+    # words people use for their needs (« garde », « hôpital », « cause »): a national commune named only with
+    # them (La Garde, L'Hôpital, Le Causé) is read as a place only after « j'habite », « commune de »…
+    ordinary: frozenset[str] = frozenset()
     _by_form: dict[str, list[Commune]] = field(default_factory=dict, init=False)
     _by_postcode: dict[str, list[Commune]] = field(default_factory=dict, init=False)
     _by_insee: dict[str, Commune] = field(default_factory=dict, init=False)
     _by_head: dict[str, list[Commune]] = field(default_factory=dict, init=False)  # « Luché » for Luché-Pringé
+    _national_form: dict[str, list[Commune]] = field(default_factory=dict, init=False)
+    _national_postcode: dict[str, list[Commune]] = field(default_factory=dict, init=False)
+    _national_insee: dict[str, Commune] = field(default_factory=dict, init=False)
+    _by_name: dict[str, int] = field(default_factory=dict, init=False)  # how many communes bear a name
 
     def __post_init__(self) -> None:
+        self.communes = list(self.communes)
         for c in self.communes:
             self._by_insee[c.insee] = c
             for code in c.codes_postaux:
                 self._by_postcode.setdefault(code, []).append(c)
-            name = normalize(c.nom)
-            forms = {name}
-            for long, short in _SAINTS:
-                if long in f" {name} ":
-                    forms.add(f" {name} ".replace(long, short).strip())
-            forms |= {f[len(a):] for f in list(forms) for a in _ARTICLES if f.startswith(a) and len(f) - len(a) >= 4}
+            forms = _forms(normalize(c.nom))
             for form in forms:
                 bucket = self._by_form.setdefault(form, [])
                 if c not in bucket:
@@ -67,28 +104,112 @@ class CommuneFinder:
                 self._by_head.setdefault(normalize(words[0]), []).append(c)
                 if article:  # « la Bruère », with its article, is the commune's usual name anywhere in a sentence
                     self._by_form.setdefault(normalize(f"{article} {words[0]}"), []).append(c)
-        for bucket in self._by_postcode.values():
-            bucket.sort(key=lambda c: c.nom)
+        for c in self.national:
+            if c.insee in self._by_insee:
+                continue  # a curated commune replaces the imported one
+            self._national_insee[c.insee] = c
+            for code in c.codes_postaux:
+                self._national_postcode.setdefault(code, []).append(c)
+            for form in _forms(normalize(c.nom)):
+                self._national_form.setdefault(form, []).append(c)
+        for c in list(self._by_insee.values()) + list(self._national_insee.values()):
+            name = normalize(c.nom)
+            self._by_name[name] = self._by_name.get(name, 0) + 1
+        for bucket in list(self._by_postcode.values()) + list(self._national_postcode.values()) + list(self._national_form.values()):
+            bucket.sort(key=lambda c: (c.nom, -(c.population or 0)))
         self._forms = sorted(self._by_form, key=len, reverse=True)  # the longest name first: exact beats containing
+        self._national_forms = list(self._national_form)
+
+    def label(self, c: Commune) -> str:
+        """The commune's name, with its département when other communes bear the same: « Brie (02) »."""
+        return f"{c.nom} ({departement_of(c)})" if self._by_name.get(normalize(c.nom), 0) > 1 else c.nom
+
+    def by_insee(self, insee: str) -> Commune | None:
+        return self._by_insee.get(insee) or self._national_insee.get(insee)
+
+    @property
+    def count(self) -> int:
+        return len(self._by_insee) + len(self._national_insee)
 
     def find(self, text: str) -> CommuneMatch:
         raw = text.strip()[:MAX_QUERY]
         if raw.isdigit() and len(raw) == 5:
             if raw in self._by_insee and raw not in self._by_postcode:
                 return CommuneMatch([self._by_insee[raw]], "insee", raw)
-            return CommuneMatch(list(self._by_postcode.get(raw, [])), "code postal", raw)
+            found = self._by_postcode.get(raw) or self._national_postcode.get(raw)
+            if not found and raw in self._national_insee:
+                return CommuneMatch([self._national_insee[raw]], "insee", raw)
+            return CommuneMatch(list(found or []), "code postal", raw)
+        labelled = _LABELLED.match(raw)
+        if labelled:  # « Brie (02) », a button's label; « Brie (35470) » works too
+            return self._labelled(labelled[1], labelled[2])
         plain = normalize(raw)
         query = _expand(plain)
         if not query:
             return CommuneMatch([], "")
         padded = f" {query} {plain} "  # « au Lude » is « à le Lude »; « aux Choux » stays as typed too
         named = next((form for form in self._forms if f" {form} " in padded), None)
+        national = self._national_named(query.split(), _compounds(raw))
+        if national and (not named or len(national) > len(named)):  # « Saint-Jean-de-la-Motte » beats a part of it
+            head = next((w for w in query.split() if len(self._by_head.get(w, [])) == 1), None)
+            if named or head is None:  # « Aubigné » on Sud Sarthe's widget is Aubigné-Racan, not Aubigné (35)
+                return CommuneMatch(list(self._national_form[national]), "nom", national)
         if named:
             return CommuneMatch(list(self._by_form[named]), "nom", named)
         postcode = _POSTCODE.search(raw)
-        if postcode and postcode.group() in self._by_postcode:
-            return CommuneMatch(list(self._by_postcode[postcode.group()]), "code postal", postcode.group())
+        if postcode:
+            found = self._by_postcode.get(postcode.group()) or self._national_postcode_said(postcode.group(), query)
+            if found:
+                return CommuneMatch(list(found), "code postal", postcode.group())
         return self._approximate(query)
+
+    def _national_postcode_said(self, code: str, query: str) -> list[Commune]:
+        """A postal code in a sentence is a place only with a place word or one of its communes' names
+        (« 29200 Brest », « à 29200 »): « j'ai 20000 euros de dettes » is not Ajaccio."""
+        found = self._national_postcode.get(code, [])
+        named = [c for c in found if contains_words(query, normalize(c.nom))]
+        if named:
+            return named
+        words = query.split()
+        i = words.index(code) if code in words else -1
+        return found if i > 0 and (words[i - 1] in _NATIONAL_CUES | {"postal", "cp"}) else []
+
+    def _labelled(self, name: str, qualifier: str) -> CommuneMatch:
+        form = normalize(name)
+        found = [c for c in self._by_form.get(form, []) + self._national_form.get(form, [])
+                 if qualifier in (departement_of(c), *c.codes_postaux)]
+        return CommuneMatch(found, "nom", form) if found else self.find(name)
+
+    def _is_ordinary(self, form: str) -> bool:
+        return all(w in self.ordinary or w in _GLUE for w in form.split())
+
+    def _national_starts(self, words: list[str]) -> list[tuple[int, bool]]:
+        """Where a national commune's name may start, and whether a strong place word announces it."""
+        starts = [(0, False)]
+        for i, w in enumerate(words[:-1]):
+            if w == "a" and i > 0 and words[i - 1] in _AVOIR:
+                continue
+            if w in _NATIONAL_CUES or (w == "de" and i > 0 and words[i - 1] in _DE_CUES):
+                strong = w in _STRONG_CUES or (w == "de" and words[i - 1] in _STRONG_CUES | {"mairie"})
+                starts.append((i + 1, strong))
+        return starts
+
+    def _national_named(self, words: list[str], compounds: set[str] = frozenset()) -> str | None:
+        """A national commune's name: the whole message, or right after a place word (longest first).
+
+        Never the start of a longer hyphenated name (« Château » in « Château-du-Loir », a former commune)."""
+        if not self._national_form or not words:
+            return None
+        for start, strong in self._national_starts(words):
+            for end in range(min(len(words), start + 8), start, -1):
+                if start == 0 and end < len(words):
+                    break  # from the first word, only the whole message
+                form = " ".join(words[start:end])
+                if len(form) >= 3 and form in self._national_form and (strong or not self._is_ordinary(form)):
+                    if any(c.startswith(form + " ") for c in compounds):
+                        return None
+                    return form
+        return None
 
     def _approximate(self, query: str) -> CommuneMatch:
         words = query.split()
@@ -109,14 +230,37 @@ class CommuneFinder:
             found = process.extractOne(window, self._forms, scorer=fuzz.ratio, score_cutoff=APPROXIMATE)
             if found and (best is None or found[1] > best[1]):
                 best = (found[0], found[1], window)
+        if best is not None:
+            return CommuneMatch(list(self._by_form[best[0]]), "approché", best[2])
+        return self._national_approximate(words)
+
+    def _national_approximate(self, words: list[str]) -> CommuneMatch:
+        """A misspelt commune of the national layer: the short message alone or after a strong place word,
+        with a word that is not an ordinary one (« Bres » for Brest; never « argent » for Arget)."""
+        if not self._national_forms:
+            return CommuneMatch([], "")
+        windows = [" ".join(words)] if len(words) <= 3 else []
+        windows += [" ".join(words[start:start + n]) for start, strong in self._national_starts(words) if strong
+                    for n in range(1, 5) if start + n <= len(words)]
+        best = None
+        for window in windows:
+            if len(window) < 5 or self._is_ordinary(window):
+                continue
+            found = process.extractOne(window, self._national_forms, scorer=fuzz.ratio, score_cutoff=NATIONAL_APPROXIMATE)
+            if found and (best is None or found[1] > best[1]):
+                best = (found[0], found[1], window)
         if best is None:
             return CommuneMatch([], "")
-        return CommuneMatch(list(self._by_form[best[0]]), "approché", best[2])
+        return CommuneMatch(list(self._national_form[best[0]]), "approché", best[2])
 
     def closest(self, text: str, limit: int = 4) -> list[Commune]:
         """The communes whose names look most like `text`, however far: choices to offer."""
-        close = process.extract(normalize(text[:MAX_QUERY]), self._forms, scorer=fuzz.WRatio, limit=limit * 2)
+        query = normalize(text[:MAX_QUERY])
+        close = [(form, score, self._by_form) for form, score, _ in process.extract(query, self._forms, scorer=fuzz.WRatio, limit=limit * 2)]
+        if self._national_forms:  # the whole of France: the closest spellings, not the words they contain
+            close += [(form, score, self._national_form) for form, score, _ in
+                      process.extract(query, self._national_forms, scorer=fuzz.ratio, limit=limit * 2)]
         found: list[Commune] = []
-        for form, _, _ in close:
-            found += [c for c in self._by_form[form] if c not in found]
+        for form, _, index in sorted(close, key=lambda f: -f[1]):
+            found += [c for c in index[form] if c not in found]
         return found[:limit]
