@@ -6,7 +6,8 @@ KNOWLEDGE ?= knowledge
 export REPERE_DB ?= sqlite:///$(CURDIR)/var/repere.db
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: setup run production test bench check load schema nlu model validate chat clean
+.PHONY: setup run production test bench check load national schema nlu model validate chat clean
+FS_LIST ?= knowledge/sources/liste-fs-20240801.csv
 
 setup:
 	@scripts/setup.sh all
@@ -16,6 +17,11 @@ check: setup
 
 load: check
 	@.venv/bin/repere load $(KNOWLEDGE)
+
+national: load        # every France Services (ANCT list) and every commune of France, under the curated knowledge
+	@.venv/bin/repere import france-services $(FS_LIST) >var/import-france-services.txt \
+	  && head -n 1 var/import-france-services.txt && echo "  (rapport complet : var/import-france-services.txt)"
+	@.venv/bin/repere import communes >var/import-communes.txt && head -n 1 var/import-communes.txt
 
 schema: setup
 	@.venv/bin/repere schema
@@ -31,7 +37,7 @@ validate: nlu         # Rasa's own data check; a warning is a failure
 model: validate
 	@.venv/bin/repere train
 
-run: load validate   # serve trains first when the data changed; demo mode: console password « demo »
+run: national validate   # serve trains first when the data changed; demo mode: console password « demo »
 	@REPERE_DEMO=$${REPERE_DEMO-1} .venv/bin/repere serve
 
 production: validate  # PostgreSQL, Redis, nginx, 2 Rasa replicas, 2 action servers, purge (README: production mode)
@@ -45,7 +51,7 @@ test: load model
 	@scripts/setup.sh browser && scripts/setup.sh production
 	@REPERE_TEST_PG_URL=$$(scripts/postgres.sh start) .venv/bin/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
-bench: load model
+bench: national model
 	@.venv/bin/python bench/schedules.py && .venv/bin/python bench/knowledge_load.py
 	@.venv/bin/python bench/nlu_quality.py && .venv/bin/python bench/latency.py
 	@scripts/setup.sh production && .venv/bin/python bench/fuzz.py && .venv/bin/python bench/production.py

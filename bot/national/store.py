@@ -154,6 +154,15 @@ def import_communes(engine: Engine, communes: list[dict], problems: list[Problem
     return report
 
 
+def remove_layer(engine: Engine) -> None:
+    """Remove the national layer (the curated territories alone serve again): recorded as an import."""
+    with _session(engine) as session, session.begin():
+        session.execute(delete(NationalLieu))
+        session.execute(delete(NationalCommune))
+        session.add(NationalImport(kind="retrait", importe_le=datetime.now(timezone.utc), source="couche nationale retirée",
+                                   empreinte="", entrees=0, rapport={}))
+
+
 def _without_provenance(data: dict) -> dict:
     return {k: v for k, v in data.items() if k not in ("source", "verifie_le")}
 
@@ -190,7 +199,7 @@ def read_layer(engine: Engine) -> NationalLayer:
             if not imports:
                 return layer
             layer.marker = imports[-1].id
-            layer.sources = {i.kind: i.source for i in imports}
+            layer.sources = {i.kind: i.source for i in imports if i.kind != "retrait"}
             layer.lieux = {row.id: Lieu.model_validate(row.data) for row in session.scalars(select(NationalLieu))}
             layer.communes = {row.insee: Commune.model_validate(row.data) for row in session.scalars(select(NationalCommune))}
     except SQLAlchemyError:
