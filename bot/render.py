@@ -48,8 +48,13 @@ def lieu_notes(lieu: Lieu) -> list[str]:
     if lieu.commentaire:
         notes.append(f"À confirmer auprès de la France Services : « {' '.join(lieu.commentaire.split())} »")
     if lieu.id_fs is not None:
-        notes.append(f"Source : {lieu.source}")
+        notes.append(f"Source : {source_of(lieu)}")
     return notes
+
+
+def source_of(lieu: Lieu) -> str:
+    """« ANCT, liste des structures France Services, 1er août 2024 »: the source and its date, without its ids."""
+    return lieu.source.split(" (")[0]
 
 
 def session_lines(ps: PermanenceSlots, count: int = 3) -> list[str]:
@@ -168,5 +173,5 @@ def contact_text(contact: Place | None) -> str:
     if not contact.lieu.telephone:
         text += f" Téléphone non renseigné : {FALLBACK_PHONE[1]}, {FALLBACK_PHONE[0]}."
     if contact.lieu.id_fs is not None:
-        text += f" Source : {contact.lieu.source}."
+        text += f" Source : {source_of(contact.lieu)}."
     return text

@@ -153,3 +153,33 @@ def test_the_import_commands_report_in_french(tmp_path):
     missing = subprocess.run([str(ROOT / ".venv/bin/repere"), "import", "france-services", str(tmp_path / "absent-20240801.csv"),
                               "--db", url], capture_output=True, text=True, check=False)
     assert missing.returncode == 1 and "illisible" in missing.stderr
+
+
+def test_no_invention_on_a_sample_of_national_communes(national, knowledge):
+    """The safeguard of test_no_invention, on communes of the national layer: each phone shown is the knowledge's
+    or the ANCT list's, each opening is a slot of the place's own hours, and a place of the list names its source."""
+    from datetime import timedelta
+
+    from bot import replies as r
+    from bot.fallback import FALLBACK_PHONE
+    from bot.schedule import Schedule
+    from test_no_invention import PHONE, SLOT
+
+    lieux = list(knowledge.lieux.values()) + list(national.national.lieux.values())
+    phones = {FALLBACK_PHONE[0]} | {l.telephone.numero for l in lieux if l.telephone}
+    phones |= {o.telephone.numero for o in knowledge.organismes.values() if o.telephone}
+    sample = sorted(national.national.communes.values(), key=lambda c: c.insee)[::12]
+    assert len(sample) >= 20
+    for commune in sample:
+        for need in ("carte grise", "caf", "retraite", "conciliateur"):
+            answer = national.orient(need, commune, now=NOW)
+            text = answer_text(answer) + "\n" + "\n".join(reply.text for reply in r.answer_replies(answer))
+            assert set(PHONE.findall(text)) <= phones, (commune.nom, need)
+            for place in answer.places:
+                slots = {s.label() for s in Schedule.from_horaires(place.lieu.horaires).slots_between(NOW - timedelta(days=1), NOW + timedelta(days=30))} \
+                    if place.lieu.horaires else set()
+                assert {s.label() for s in place.opening} <= slots
+                if place.lieu.id_fs is not None:
+                    assert "Source : ANCT" in text
+            assert set(SLOT.findall(text)) <= {s.label() for p in answer.places + [answer.contact] if p
+                                               for s in (p.opening + [x for ps in p.permanences for x in ps.slots])}
