@@ -7,6 +7,7 @@ invents: what the knowledge does not hold is reported as missing.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -101,10 +102,12 @@ class Orientation:
         self._themes = {normalize(name): theme for theme in THEMES for name in (theme, THEME_LABELS[theme])}
 
     def _ordinary_words(self) -> frozenset[str]:
-        """The words of the catalogue (démarches, organismes): what people say about their needs."""
+        """The words of the catalogue (démarches, organismes): what people say about their needs, written in
+        lower case there (« garde », « hôpital »; not « Nantes » in « né à Nantes »)."""
         texts = [t for d in self.k.demarches.values() for t in (d.titre, d.information, *d.mots, *d.exemples)]
         texts += [t for o in self.k.organismes.values() for t in (o.nom, o.missions, *o.alias)]
-        return frozenset(w for t in texts for w in normalize(t).split()) | small_talk.WORDS
+        words = {w for t in texts for w in re.findall(r"[^\W\d_]+", t) if not (w[0].isupper() and not w.isupper())}
+        return frozenset(normalize(w) for w in words) | small_talk.WORDS
 
     # ------------------------------------------------------------ understanding (bot.understanding)
 

@@ -34,7 +34,7 @@ _DE_CUES = frozenset("pres cote commune mairie ville village region environs sec
 # … and after these, even a name made of ordinary words (« j'habite à La Garde »), or misspelt.
 _STRONG_CUES = frozenset("habite habitons habitent vis vit vivons commune ville village".split())
 _AVOIR = frozenset("m t l s n il elle on qui ca y".split())  # « il m'a viré », « y a »: the verb, not « à »
-_GLUE = frozenset("le la les l de du des d en sur sous et aux au a saint st sainte ste".split())
+_GLUE = frozenset("le la les l de du des d en sur sous et aux au a".split())
 _LABELLED = re.compile(r"^(.*?)\s*\(\s*(\d[\dAB]\d{0,3})\s*\)\s*$")
 _POSTCODE = re.compile(r"(?<!\d)\d{5}(?!\d)")
 APPROXIMATE = 80  # rapidfuzz ratio for a misspelt name, alone or after a place word
@@ -149,10 +149,10 @@ class CommuneFinder:
             return CommuneMatch([], "")
         padded = f" {query} {plain} "  # « au Lude » is « à le Lude »; « aux Choux » stays as typed too
         named = next((form for form in self._forms if f" {form} " in padded), None)
-        national = self._national_named(query.split(), _compounds(raw))
+        compounds = _compounds(raw)  # names are stored as typed (« du », « aux »), cues read expanded (« au » is « à le »)
+        national = self._national_named(plain.split(), compounds) or self._national_named(query.split(), compounds)
         if national and (not named or len(national) > len(named)):  # « Saint-Jean-de-la-Motte » beats a part of it
-            head = next((w for w in query.split() if len(self._by_head.get(w, [])) == 1), None)
-            if named or head is None:  # « Aubigné » on Sud Sarthe's widget is Aubigné-Racan, not Aubigné (35)
+            if named or len(self._by_head.get(national, [])) != 1:  # « Aubigné » on Sud Sarthe's widget is Aubigné-Racan
                 return CommuneMatch(list(self._national_form[national]), "nom", national)
         if named:
             return CommuneMatch(list(self._by_form[named]), "nom", named)
