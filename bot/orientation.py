@@ -72,7 +72,11 @@ class Place:
     reason: str  # why it is listed: "dans votre commune", "votre France Services", ...
     distance_km: float | None = None  # from the commune's town hall, when both positions are known
     permanences: list[PermanenceSlots] = field(default_factory=list)
-    opening: list[Slot] = field(default_factory=list)  # a France Services' own opening hours
+    opening: list[Slot] = field(default_factory=list)  # the place's own opening hours (a France Services, a mairie)
+
+    @property
+    def opening_label(self) -> str:
+        return "Accueil de la mairie" if self.lieu.type == "mairie" else "Accueil France Services"
 
 
 @dataclass
@@ -307,6 +311,10 @@ class Orientation:
         if helped and home is not None and home.horaires and (not territory or self.k.lieu_territoire.get(home.id, NATIONAL) == territory):
             place = by_lieu.setdefault(home.id, Place(home, self._commune_name(home.commune), "", self._distance(commune, home)))
             place.opening = self.opening_of(home).next_slots(now, count)
+        town_hall = self._town_hall(commune) if "mairie" in ids else None
+        if town_hall is not None and (not territory or self.k.lieu_territoire.get(town_hall.id, NATIONAL) == territory):
+            place = by_lieu.setdefault(town_hall.id, Place(town_hall, self._commune_name(town_hall.commune), "", self._distance(commune, town_hall)))
+            place.opening = self.opening_of(town_hall).next_slots(now, count)
         places = list(by_lieu.values())
         for place in places:
             place.permanences.sort(key=lambda ps: (ids.index(ps.organisme.id) if ps.organisme.id in ids else len(ids), _first(ps.slots)))
@@ -323,6 +331,12 @@ class Orientation:
             return (order, place.distance_km if place.distance_km is not None else math.inf, first)
 
         return sorted(places, key=rank)
+
+    def _town_hall(self, commune: Commune | None) -> Lieu | None:
+        """The commune's own mairie with its opening hours, when the knowledge holds it (`repere territoire init`)."""
+        if commune is None:
+            return None
+        return next((l for l in self.k.lieux.values() if l.type == "mairie" and l.commune == commune.insee and l.horaires), None)
 
     def _home_france_services(self, commune: Commune | None) -> Lieu | None:
         """The commune's France Services, or the only territory's one when no commune is known."""

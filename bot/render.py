@@ -147,11 +147,11 @@ def answer_text(answer: Answer) -> str:
         lines.append("Où et quand :")
     for place in answer.places:
         head = lieu_line(place.lieu, place.commune)
-        extra = ", ".join(x for x in (place.reason, distance_text(place.distance_km)) if x)
+        extra = ", ".join(x for x in (place.reason, distance_text(place.distance_km) if place.reason != "dans votre commune" else "") if x)
         lines.append(f"  ▸ {head}" + (f" ({extra})" if extra else "") + confirm_flag(place.lieu))
         lines += [f"    {note}" for note in lieu_notes(place.lieu)]
         if place.opening:
-            lines.append("    Accueil France Services, aide à la démarche" + confirm_flag(place.lieu))
+            lines.append(f"    {place.opening_label}" + (", aide à la démarche" if place.lieu.type != "mairie" else "") + confirm_flag(place.lieu))
             lines += [f"      - {slot.label()}" + (f" ({slot.note})" if slot.note else "") for slot in place.opening]
         for ps in place.permanences:
             lines.append(f"    {ps.organisme.sigle or ps.organisme.nom}, {ps.permanence.acces}{confirm_flag(ps.permanence)}")

@@ -92,7 +92,7 @@ def _slots_lines(place: Place) -> list[str]:
         if ps.permanence.reservation:
             lines.append(f"  Rendez-vous : {ps.permanence.reservation}")
     if place.opening:
-        lines.append("  Accueil France Services (aide à la démarche) :")
+        lines.append(f"  {place.opening_label}" + (" (aide à la démarche) :" if place.lieu.type != "mairie" else " :"))
         lines += [f"  - {slot.label()}" + (f" ({slot.note})" if slot.note else "") for slot in place.opening[:2]]
     elif place.lieu.horaires is None and place.lieu.id_fs is not None:
         lines.append("  Horaires non publiés : appelez avant de vous déplacer.")
@@ -215,7 +215,7 @@ def follow_up_replies(answer: Answer, question: str) -> list[Reply]:
                 dates = " ; ".join(session_lines(ps))
                 lines.append(f"  {ps.organisme.sigle or ps.organisme.nom} ({ps.permanence.acces}){confirm_flag(ps.permanence)} : {dates}")
             if place.opening:
-                lines.append("  Accueil France Services : " + " ; ".join(slot.label() for slot in place.opening[:2]))
+                lines.append(f"  {place.opening_label} : " + " ; ".join(slot.label() for slot in place.opening[:2]))
     else:
         lines = [f"Où aller pour « {label} » :"]
         for place in answer.places[:MAX_PLACES]:

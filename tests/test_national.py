@@ -183,3 +183,41 @@ def test_no_invention_on_a_sample_of_national_communes(national, knowledge):
                     assert "Source : ANCT" in text
             assert set(SLOT.findall(text)) <= {s.label() for p in answer.places + [answer.contact] if p
                                                for s in (p.opening + [x for ps in p.permanences for x in ps.slots])}
+
+
+def repere(*args, cwd=ROOT):
+    return subprocess.run([str(ROOT / ".venv/bin/repere"), *args], capture_output=True, text=True, check=False, cwd=cwd)
+
+
+FROM_FIXTURES = ("--decoupage", str(FIXTURES / "decoupage"), "--mairies", str(FIXTURES / "mairies-extrait.csv"))
+
+
+def test_territoire_init_suggests_the_epci_when_misspelt_or_ambiguous(tmp_path):
+    misspelt = repere("territoire", "init", "Loir Luce Berse", "--vers", str(tmp_path / "x"), *FROM_FIXTURES)
+    assert misspelt.returncode == 1 and "Vouliez-vous dire : CC Loir-Lucé-Bercé (200070373)" in misspelt.stderr
+    assert not (tmp_path / "x").exists()
+
+
+def test_adding_a_territory_as_the_readme_says(tmp_path):
+    """The README's « ajouter votre territoire », followed from scratch: init, check, load, then a citizen of it."""
+    knowledge = tmp_path / "knowledge"
+    subprocess.run(["cp", "-r", str(KNOWLEDGE), str(knowledge)], check=True)
+    done = repere("territoire", "init", "Loir-Lucé-Bercé", "--vers", str(knowledge / "loir-luce-berce"),
+                  "--liste", str(EXTRACT), *FROM_FIXTURES)
+    assert done.returncode == 0, done.stderr
+    assert "CC Loir-Lucé-Bercé (200070373) : 24 communes" in done.stdout
+    text = (knowledge / "loir-luce-berce" / "territoire.yml").read_text(encoding="utf-8")
+    assert "id_fs:" in text and "a_confirmer: adresse, téléphone et horaires de l'Annuaire" in text
+    again = repere("territoire", "init", "200070373", "--vers", str(knowledge / "loir-luce-berce"), "--liste", str(EXTRACT), *FROM_FIXTURES)
+    assert again.returncode == 1 and "contient déjà un territoire" in again.stderr  # an edited territory is never overwritten
+    checked = repere("check", str(knowledge))
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    url = f"sqlite:///{tmp_path / 'repere.db'}"
+    assert repere("load", str(knowledge), "--db", url).returncode == 0
+    found = repere("lookup", "carte d'identité", "--commune", "Château-du-Loir", "--db", url, "--date", "2026-11-23T10:00")
+    assert found.returncode == 1  # a former commune (merged into Montval-sur-Loir): said unknown, never guessed
+    answer = repere("lookup", "carte d'identité", "--commune", "Montval-sur-Loir", "--db", url, "--date", "2026-11-23T10:00")
+    assert answer.returncode == 0, answer.stderr
+    assert "▸ Mairie de Montval-sur-Loir — Place de l'Hôtel-de-Ville, 72500 Montval-sur-Loir, tél. 02 43 38 18 00 (dans votre commune)" \
+        in answer.stdout and "Accueil de la mairie" in answer.stdout  # the town hall imported by `territoire init`
+    assert "France Services La Poste de La Chartre-sur-le-Loir" in answer.stdout and "(votre France Services, à 12 km)" in answer.stdout

