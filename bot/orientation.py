@@ -288,7 +288,7 @@ class Orientation:
         h = math.sin(dlat / 2) ** 2 + math.cos(math.radians(a.lat)) * math.cos(math.radians(b.lat)) * math.sin(dlon / 2) ** 2
         return round(6371 * 2 * math.asin(math.sqrt(h)), 1)
 
-    def _commune_name(self, insee: str) -> str | None:
+    def commune_name(self, insee: str) -> str | None:
         c = self.communes.by_insee(insee)
         return c.nom if c else None
 
@@ -305,15 +305,15 @@ class Orientation:
             if territory and self.k.lieu_territoire.get(lieu.id) != territory:
                 continue
             slots = self.schedule_of(perm).next_slots(now, count)
-            place = by_lieu.setdefault(lieu.id, Place(lieu, self._commune_name(lieu.commune), "", self._distance(commune, lieu)))
+            place = by_lieu.setdefault(lieu.id, Place(lieu, self.commune_name(lieu.commune), "", self._distance(commune, lieu)))
             place.permanences.append(PermanenceSlots(perm, self.k.organismes[perm.organisme], slots))
         home = self._home_france_services(commune)
         if helped and home is not None and home.horaires and (not territory or self.k.lieu_territoire.get(home.id, NATIONAL) == territory):
-            place = by_lieu.setdefault(home.id, Place(home, self._commune_name(home.commune), "", self._distance(commune, home)))
+            place = by_lieu.setdefault(home.id, Place(home, self.commune_name(home.commune), "", self._distance(commune, home)))
             place.opening = self.opening_of(home).next_slots(now, count)
         town_hall = self._town_hall(commune) if "mairie" in ids else None
         if town_hall is not None and (not territory or self.k.lieu_territoire.get(town_hall.id, NATIONAL) == territory):
-            place = by_lieu.setdefault(town_hall.id, Place(town_hall, self._commune_name(town_hall.commune), "", self._distance(commune, town_hall)))
+            place = by_lieu.setdefault(town_hall.id, Place(town_hall, self.commune_name(town_hall.commune), "", self._distance(commune, town_hall)))
             place.opening = self.opening_of(town_hall).next_slots(now, count)
         places = list(by_lieu.values())
         for place in places:
@@ -351,7 +351,7 @@ class Orientation:
         if lieu is None:
             return None
         opening = self.opening_of(lieu).next_slots(now, count) if lieu.horaires else []
-        return Place(lieu, self._commune_name(lieu.commune), "votre France Services", self._distance(commune, lieu), opening=opening)
+        return Place(lieu, self.commune_name(lieu.commune), "votre France Services", self._distance(commune, lieu), opening=opening)
 
     def schedule_of(self, perm: Permanence) -> Schedule:
         lieu = self.k.lieux[perm.lieu]

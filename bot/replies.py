@@ -281,6 +281,8 @@ def contact_reply(contact: Place | None) -> Reply:
 
 def human_contact_replies(orientation: Orientation, commune: Commune | None, now: datetime) -> list[Reply]:
     contact = orientation.contact(commune, now)
+    if contact is None and commune is None and len(orientation.k.territoires) > 1:
+        return _territories_contact(orientation, now)
     if contact is None:
         return [Reply("Un agent peut vous recevoir et vous aider, gratuitement.\n" + contact_text(contact))]
     lines = ["Un agent peut vous recevoir et vous aider, gratuitement, à votre France Services :"]
@@ -289,6 +291,18 @@ def human_contact_replies(orientation: Orientation, commune: Commune | None, now
     lines += _slots_lines(contact)
     if contact.lieu.telephone is None:
         lines.append(contact_text(None) + " Vous pouvez aussi vous présenter à l'accueil de votre mairie.")
+    return [Reply("\n".join(lines))]
+
+
+def _territories_contact(orientation: Orientation, now: datetime) -> list[Reply]:
+    """No commune yet, several territories: each one's France Services, and the question that picks the nearest."""
+    lines = ["Un agent peut vous recevoir et vous aider, gratuitement, dans une France Services :"]
+    for territoire in orientation.k.territoires.values():
+        lieu = orientation.lieu(territoire.france_services)
+        if lieu is not None:
+            opening = orientation.opening_of(lieu).next_slots(now, 2) if lieu.horaires else []
+            lines += _slots_lines(Place(lieu, orientation.commune_name(lieu.commune), territoire.nom, opening=opening))
+    lines.append("Dites-moi votre commune : je vous donnerai la plus proche. Sinon : Allô Service Public, 39 39.")
     return [Reply("\n".join(lines))]
 
 

@@ -51,10 +51,12 @@ def test_lookup_ambiguous_postal_code_and_unknown_commune(db_url):
 
 
 def test_lookup_unknown_need_exits_2_with_the_contact(db_url):
-    done = repere("lookup", "réparer mon vélo", "--json", db_url=db_url)
+    done = repere("lookup", "réparer mon vélo", "--commune", "Mayet", "--json", db_url=db_url)
     assert done.returncode == 2
     answer = json.loads(done.stdout)
     assert answer["besoin"] is None and answer["contact"]["lieu"] == "fs-le-lude"
+    nowhere = repere("lookup", "réparer mon vélo", db_url=db_url)  # two territories, no commune: the national contact
+    assert nowhere.returncode == 2 and "Allô Service Public, 39 39" in nowhere.stdout
 
 
 def test_planning_of_mayet(db_url):

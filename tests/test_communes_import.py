@@ -37,8 +37,11 @@ def test_unknown_epci_is_a_french_error(tmp_path):
         communes_of_epci(fake_package(tmp_path), "123")
 
 
-def test_the_committed_demo_communes_are_the_cc_sud_sarthe():
+def test_the_committed_communes_are_the_two_curated_intercommunalities():
     k = load_directory(KNOWLEDGE)
-    assert len(k.communes) == 19  # CC Sud Sarthe in the official code (DESIGN.md)
+    sud_sarthe = [c for c in k.communes.values() if c.epci == "200073112"]
+    anjou = [c for c in k.communes.values() if c.epci == "200068955"]
+    assert len(sud_sarthe) == 19 and len(anjou) == 17 and len(k.communes) == 36  # the official code (DESIGN.md)
     assert {c.nom for c in k.communes.values() if "72360" in c.codes_postaux} == {"Mayet", "Sarcé", "Verneil-le-Chétif"}
-    assert all(c.epci == "200073112" and c.france_services == "fs-le-lude" for c in k.communes.values())
+    assert all(c.france_services == "fs-le-lude" for c in sud_sarthe)
+    assert {c.france_services for c in anjou} == {"fs-durtal", "fs-durtal-antenne-de-seiches-sur-le-loir"}  # the nearest

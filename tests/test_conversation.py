@@ -81,7 +81,7 @@ def test_two_misunderstandings_in_a_row_give_the_human_contact(orientation):
     first = say(orientation, "zorglub flip flap", intent="nlu_fallback", confidence=0.3)
     assert not first.understood and first.state.incompris and "pas bien compris" in texts(first)
     second = say(orientation, "brrr kss pfff", first.state, intent="nlu_fallback", confidence=0.3)
-    assert second.human_contact and "02 85 29 07 11" in texts(second)
+    assert second.human_contact and "02 85 29 07 11" in texts(second) and "02 41 96 10 40" in texts(second)  # both territories
 
 
 def test_a_button_names_the_demarche_and_an_unknown_commune_is_said(orientation):
@@ -252,3 +252,15 @@ def test_when_it_is_open_after_a_need_gives_the_dates_of_that_need_near_the_comm
     state = say(orientation, "aide pour mon dossier de retraite, j'habite Mayet", intent="theme_retraite").state
     outcome = c.opening_hours(orientation, state, c.Turn("c'est ouvert quand ?", "ask_opening_hours", 0.9), NOW)
     assert outcome.state.besoin == state.besoin and "▸ Mairie de Mayet" in texts(outcome).splitlines()[1]
+
+
+def test_the_second_curated_territory_anjou_loir_et_sarthe(orientation):
+    """Durtal's France Services, its Seiches-sur-le-Loir antenna for the communes nearer to it, the town hall's own
+    hours for what is done at the mairie, and never a Sud Sarthe permanence."""
+    durtal = texts(say(orientation, "je dois refaire ma carte grise, j'habite à Durtal", intent="theme_ants"))
+    assert "France Services Durtal — 11 Rue Joseph Cugnot, 49430 Durtal" in durtal and "Mayet" not in durtal
+    seiches = say(orientation, "rendez-vous CAF", intent="theme_caf")
+    seiches = texts(say(orientation, "j'habite à Seiches-sur-le-Loir", seiches.state, intent="inform_commune", confidence=0.9))
+    assert "Antenne de Seiches sur le Loir" in seiches and "Le Lude" not in seiches
+    pacs = texts(say(orientation, "on veut se pacser, on habite à Tiercé", intent="theme_citoyennete"))
+    assert "Mairie de Tiercé" in pacs and "Accueil de la mairie" in pacs and "à confirmer" in pacs

@@ -74,6 +74,11 @@ def test_the_commune_in_the_first_message_skips_the_question_and_old_names_are_u
     assert "le lundi de 9h à 12h, une fois par mois (dates à confirmer" in text(answer)  # Chenu: ANCT list, no date
 
 
+def test_the_second_curated_territory_is_answered_with_its_own_places(assistant):
+    answer = text(Conversation(assistant).say("je dois refaire ma carte grise, j'habite à Seiches-sur-le-Loir"))
+    assert "ANTS" in answer and "Antenne de Seiches sur le Loir — 28 rue Henri Régnier" in answer and "Le Lude" not in answer
+
+
 def test_a_misspelt_theme_with_a_profile_fact(assistant):
     chat = Conversation(assistant)
     chat.say("je cherche du boulot a Vaas")  # "boulot": the catalogue's words of the France Travail démarche

@@ -118,8 +118,8 @@ def test_the_safeguard_catches_an_invented_phone_date_and_an_unflagged_doubt(ori
     phones, urls, slots = facts
     answer = orientation.orient("RSA", "Mayet", now=NOW)
     text = "\n".join(reply.text for reply in r.answer_replies(answer))
-    forged = text + "\nAppelez le 02 43 00 00 00 ou https://caf-aide.example.fr, jeudi 3 décembre 2026, 9h-12h."
+    forged = text + "\nAppelez le 02 43 00 00 00 ou https://caf-aide.example.fr, dimanche 6 décembre 2026, 3h-4h."
     assert set(PHONE.findall(forged)) - phones == {"02 43 00 00 00"}
     assert set(URL.findall(forged)) - urls == {"https://caf-aide.example.fr"}
-    assert set(SLOT.findall(forged)) - slots == {"jeudi 3 décembre 2026, 9h-12h"}
+    assert set(SLOT.findall(forged)) - slots == {"dimanche 6 décembre 2026, 3h-4h"}
     assert flagged_where_shown(answer, text.replace(f"({TO_CONFIRM}", "(")), "a removed flag must be noticed"

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedSeq
 
 from bot.communes_import import write_communes_file
 from bot.national.communes import assign_france_services
@@ -111,6 +112,20 @@ def _mairie(commune: dict, row: dict, position: tuple[float, float] | None) -> d
     return {k: v for k, v in lieu.items() if v is not None}
 
 
+def _short_lists_inline(node):
+    """Lists of words on one line (« jours: [lundi, mardi] »), the rest in blocks, as administrators write it."""
+    if isinstance(node, dict):
+        return {k: _short_lists_inline(v) for k, v in node.items()}
+    if isinstance(node, list):
+        items = [_short_lists_inline(v) for v in node]
+        if items and all(isinstance(v, str) for v in items):
+            inline = CommentedSeq(items)
+            inline.fa.set_flow_style()
+            return inline
+        return items
+    return node
+
+
 @dataclass
 class InitReport:
     epci: dict
@@ -148,15 +163,14 @@ def init_territory(target: Path, epci: dict, decoupage: Path, fs_list: Path, tow
     target.mkdir(parents=True, exist_ok=True)
     yaml = YAML()
     yaml.width = 200
-    yaml.default_flow_style = None  # short lists on one line: « jours: [lundi, mardi] »
     with territory_file.open("w", encoding="utf-8") as out:
         out.write(f"# yaml-language-server: $schema=../../schema/connaissances.schema.json\n"
                   f"# {epci['nom']} : fichier préparé par « repere territoire init » le {date.today().isoformat()}.\n"
                   "# À relire : les France Services viennent de la liste nationale de l'ANCT (leur « commentaire »,\n"
                   "# s'il y en a, dit les permanences et tournées : à écrire ici en « permanences »), les mairies de\n"
                   "# l'Annuaire de l'administration (« a_confirmer » tant qu'elles ne sont pas vérifiées).\n")
-        yaml.dump({"territoire": {k: v for k, v in territory.items() if v is not None}, "lieux": places + mairies,
-                   "permanences": []}, out)
+        yaml.dump(_short_lists_inline({"territoire": {k: v for k, v in territory.items() if v is not None},
+                                       "lieux": places + mairies, "permanences": []}), out)
     nearest = [{"insee": c["code"], "epci": epci["code"], **({"coordonnees": {"lat": positions[c["code"]][0], "lon": positions[c["code"]][1]}}
                                                          if c["code"] in positions else {})} for c in communes]
     assign_france_services(nearest, [p for p in places if p["type"] == "france_services"] or places)
