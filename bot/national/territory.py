@@ -37,6 +37,9 @@ class EpciNotFound(Exception):
         super().__init__(message)
         self.suggestions = suggestions
 
+    def with_suggestions(self) -> str:
+        return f"{self}." + (f" Vouliez-vous dire : {' ; '.join(self.suggestions)} ?" if self.suggestions else "")
+
 
 def _bare(name: str) -> str:
     return re.sub(_KINDS, "", normalize(name))
