@@ -9,6 +9,7 @@ bench/results/national.json. Run: make bench (or .venv/bin/python bench/national
 """
 
 import json
+import os
 import platform
 import random
 import statistics
@@ -70,7 +71,7 @@ def recognition(o: Orientation, communes: list) -> dict:
 
 
 def main() -> None:
-    results = {"machine": f"{platform.machine()}, {platform.system()}, Python {platform.python_version()}, 2 cores",
+    results = {"machine": f"{platform.machine()}, {platform.system()}, Python {platform.python_version()}, {os.cpu_count()} cores",
                "liste": LIST.name}
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/repere.db"

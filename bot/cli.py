@@ -38,7 +38,7 @@ from bot.service_status import Endpoints
 DEFAULT_DIR = os.environ.get("REPERE_KNOWLEDGE", "knowledge")
 SCHEMA_PATH = Path("schema/connaissances.schema.json")
 NLU_PATH = Path("data/nlu/generated/connaissances.yml")
-FS_LIST = Path("knowledge/sources/liste-fs-20240801.csv")
+FS_LIST = assistant.ROOT / "knowledge" / "sources" / "liste-fs-20240801.csv"
 
 
 def _out(as_json: bool, payload, text: str) -> None:
@@ -261,6 +261,8 @@ def import_france_services(fichier: str, listed: str | None, url: str | None, as
         _fail(as_json, f"date « {listed} » illisible : attendu AAAA-MM-JJ")
     if day is None:
         _fail(as_json, f"date de la liste introuvable dans « {path.name} » : donnez-la avec --date AAAA-MM-JJ")
+    if day > date.today():
+        _fail(as_json, f"date de la liste « {day.isoformat()} » dans le futur : donnez la date de publication de la liste")
     try:
         report = national_store.import_france_services(db.engine_for(url), path, day)
     except (ListUnreadable, db.DatabaseUnavailable) as error:

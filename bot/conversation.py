@@ -103,7 +103,7 @@ def opening_hours(o: Orientation, state: State, turn: Turn, now: datetime) -> Ou
     """« horaires de la CAF », « horaires de la France Services du Lude »: a commune said here is kept."""
     if is_distress(turn.text[:MAX_QUERY]):
         return respond(o, state, turn, now)
-    match = o.find_commune(turn.text[:MAX_QUERY])
+    match = o.find_commune(turn.text[:MAX_QUERY], expecting_place=False)
     if len(match.communes) == 1:
         state = replace(state, commune=o.commune_label(match.communes[0]), commune_choix=())
     named = o.resolver.organismes_named(turn.text)
@@ -166,9 +166,12 @@ def respond(o: Orientation, state: State, turn: Turn, now: datetime) -> Outcome:
     if facts.regime_agricole:
         state = replace(state, regime="agricole")
     # 2. Where: a commune named here (live knowledge), or a button's choice.
-    match = o.find_commune(turn.commune or text) if turn.commune else o.find_commune(text)
+    # a misspelt name is guessed only where a place is expected: the commune was asked, or said (« j'habite… »)
+    expecting = bool(turn.commune or state.commune_choix or (state.besoin and not state.commune)
+                     or turn.intent == "inform_commune")
+    match = o.find_commune(turn.commune, True) if turn.commune else o.find_commune(text, expecting)
     if not match.communes and turn.commune:
-        match = o.find_commune(text)
+        match = o.find_commune(text, expecting)
     commune_choices: list[Commune] = []
     if len(match.communes) == 1:
         state = replace(state, commune=o.commune_label(match.communes[0]), commune_choix=())

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from bot.knowledge.loader import Knowledge
 from bot.knowledge.schema import THEMES, Commune, Demarche, Lieu, Organisme, Permanence
-from bot.national.store import NationalLayer
+from bot.national.layer import NationalLayer, distance_km
 from bot.schedule import PARIS, Schedule, Slot
 from bot.understanding import small_talk
 from bot.understanding.communes import CommuneFinder, CommuneMatch
@@ -22,6 +22,7 @@ from bot.understanding.resolver import Candidate, Resolution, Resolver, resolver
 from bot.understanding.text import MAX_QUERY, normalize
 
 NATIONAL = "national"  # the territory of a place of the national layer
+HOME, NEAREST = "votre France Services", "la France Services la plus proche"  # why a place is listed
 USUAL_SHARE = 0.6  # a theme's usual organisme handles at least this share of its démarches
 
 THEME_LABELS = {
@@ -142,9 +143,10 @@ class Orientation:
             return self.need_of(resolution.candidates[0]) if theme is None else None
         return None
 
-    def find_commune(self, text: str) -> CommuneMatch:
-        """By name (inside a sentence too), postal code (may give several), INSEE code, or approximate name."""
-        return self.communes.find(text)
+    def find_commune(self, text: str, expecting_place: bool = True) -> CommuneMatch:
+        """By name (inside a sentence too), postal code (may give several), INSEE code, or approximate name
+        (only where a place is expected)."""
+        return self.communes.find(text, expecting_place)
 
     def closest_communes(self, text: str, limit: int = 4) -> list[Commune]:
         return self.communes.closest(text, limit)
@@ -159,10 +161,6 @@ class Orientation:
             return None
         lieu_id = self._curated_fs.get(lieu_id, lieu_id)
         return self.k.lieux.get(lieu_id) or self.national.lieux.get(lieu_id)
-
-    def is_national(self, lieu: Lieu) -> bool:
-        """Whether a place comes from the national list (its answers name that source and its date)."""
-        return lieu.id not in self.k.lieux
 
     def resolve_commune(self, text: str) -> tuple[Commune | None, str | None]:
         """One commune, or None and a French sentence saying why (ambiguous, unknown)."""
@@ -284,9 +282,7 @@ class Orientation:
         b = lieu.coordonnees
         if a is None or b is None:
             return None
-        dlat, dlon = math.radians(b.lat - a.lat), math.radians(b.lon - a.lon)
-        h = math.sin(dlat / 2) ** 2 + math.cos(math.radians(a.lat)) * math.cos(math.radians(b.lat)) * math.sin(dlon / 2) ** 2
-        return round(6371 * 2 * math.asin(math.sqrt(h)), 1)
+        return round(distance_km(a, b), 1)
 
     def commune_name(self, insee: str) -> str | None:
         c = self.communes.by_insee(insee)
@@ -321,13 +317,13 @@ class Orientation:
             if commune and place.lieu.commune == commune.insee:
                 place.reason = "dans votre commune"
             elif commune and home is not None and place.lieu.id == home.id:
-                place.reason = "votre France Services"
+                place.reason = self._home_reason(commune)
             else:
                 place.reason = "sur le territoire" if territory not in (None, NATIONAL) else ""
 
         def rank(place: Place):
             first = min([_first(ps.slots) for ps in place.permanences] + [_first(place.opening)])
-            order = {"dans votre commune": 0, "votre France Services": 1}.get(place.reason, 2)
+            order = {"dans votre commune": 0, HOME: 1, NEAREST: 1}.get(place.reason, 2)
             return (order, place.distance_km if place.distance_km is not None else math.inf, first)
 
         return sorted(places, key=rank)
@@ -351,7 +347,11 @@ class Orientation:
         if lieu is None:
             return None
         opening = self.opening_of(lieu).next_slots(now, count) if lieu.horaires else []
-        return Place(lieu, self.commune_name(lieu.commune), "votre France Services", self._distance(commune, lieu), opening=opening)
+        return Place(lieu, self.commune_name(lieu.commune), self._home_reason(commune), self._distance(commune, lieu), opening=opening)
+
+    def _home_reason(self, commune: Commune | None) -> str:
+        """A curated commune's France Services is its own; a national commune's is the nearest one, chosen by distance."""
+        return NEAREST if commune is not None and commune.insee not in self.k.communes else HOME
 
     def schedule_of(self, perm: Permanence) -> Schedule:
         lieu = self.k.lieux[perm.lieu]

