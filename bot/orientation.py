@@ -169,7 +169,9 @@ class Orientation:
             return match.communes[0], None
         if match.communes:
             names = ", ".join(f"{c.nom} ({c.insee})" for c in match.communes)
-            return None, f"« {text} » correspond à plusieurs communes : {names}. Précisez le nom."
+            example = self.commune_label(match.communes[0])
+            how = f"le département (« {example} »), " if example != match.communes[0].nom else ""
+            return None, f"« {text} » correspond à plusieurs communes : {names}. Précisez le nom, {how}ou donnez le code INSEE."
         hints = ", ".join(c.nom for c in self.closest_communes(text, 3))
         where = "en France" if self.national.communes else "sur les territoires chargés"
         return None, f"commune « {text[:MAX_QUERY]} » inconnue {where}. Communes proches : {hints}."

@@ -535,3 +535,19 @@ def test_the_service_state_says_which_part_is_down_without_signing_in(console, t
         assert json.loads(nothing.get("/etat")[2])["etat"] == "indisponible"
     finally:
         up.shutdown()
+
+
+def test_the_agents_search_works_for_any_commune_of_france_with_the_national_layer(console, tree):
+    from test_national import EXTRACT, FIXTURES, LISTED
+    from bot.national import store
+    from bot.national.communes import all_communes, town_hall_positions
+
+    store.import_france_services(tree[1], EXTRACT, LISTED)
+    communes, problems = all_communes(FIXTURES / "decoupage", town_hall_positions(FIXTURES / "mairies-extrait.csv"))
+    store.import_communes(tree[1], communes, problems, "extrait de test")
+    browser = console()
+    page = browser.get("/", besoin="carte vitale", commune="Brest")[2]
+    assert "29200 Brest" in page and "Source : ANCT, liste des structures France Services, 1er août 2024" in page
+    page = browser.get("/", commune="Brie")[2]
+    assert "plusieurs communes" in page and "Brie (35041)" in page and "Brie (16)" in page
+    assert "Janzé" in browser.get("/", besoin="carte vitale", commune="Brie (35)")[2]

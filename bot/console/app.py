@@ -34,6 +34,7 @@ from bot.health import health
 from bot.knowledge.loader import KnowledgeInvalid
 from bot.live import LiveKnowledge, current_time
 from bot.orientation import THEME_LABELS, Need, Orientation, Profile
+from bot.render import distance_text, lieu_notes
 from bot.schedule import MOIS_FR, PARIS, format_day, format_hour
 from bot.service_status import service_status
 
@@ -68,7 +69,8 @@ def create_app(settings: Settings | None = None, knowledge: LiveKnowledge | None
     app = FastAPI(title="Repère — console", docs_url=None, redoc_url=None, openapi_url=None)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     pages = Jinja2Templates(directory=HERE / "templates")
-    pages.env.filters.update(day=format_day, hour=format_hour, theme=lambda t: THEME_LABELS.get(t, t or "—"))
+    pages.env.filters.update(day=format_day, hour=format_hour, theme=lambda t: THEME_LABELS.get(t, t or "—"),
+                             distance=distance_text, notes=lieu_notes)
 
     def render(request: Request, name: str, status: int = 200, headers: dict | None = None, **context) -> HTMLResponse:
         user: Session | None = request.state.user
