@@ -225,13 +225,16 @@ def respond(o: Orientation, state: State, turn: Turn, now: datetime) -> Outcome:
         replies = r.place_replies(answer)  # the commune came after the answer: only where and when
     else:
         replies = r.answer_replies(answer)
+    each_territory = commune is None and need.kind == "organisme" and need.key == "france-services" and len(o.k.territoires) > 1
+    if each_territory:
+        replies += r.human_contact_replies(o, None, now)  # « le numéro de la France Services ? »: each territory's
     if also:
         heading, others = also
         replies.append(r.Reply(heading, _demarche_buttons(o, others)))
     if commune_choices:
         replies.append(_commune_choice(o, commune_choices, match.how, match.said))
         state = replace(state, commune_choix=tuple(o.commune_label(c) for c in commune_choices))
-    elif commune is None and r.place_matters(o, need):
+    elif commune is None and r.place_matters(o, need) and not each_territory:
         if turn.intent == "inform_commune" and turn.confidence >= PLACE_CONFIDENT and _looks_like_a_place(text):
             replies += _unknown_commune(o, text)
         else:

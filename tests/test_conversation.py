@@ -264,3 +264,8 @@ def test_the_second_curated_territory_anjou_loir_et_sarthe(orientation):
     assert "Antenne de Seiches sur le Loir" in seiches and "Le Lude" not in seiches
     pacs = texts(say(orientation, "on veut se pacser, on habite à Tiercé", intent="theme_citoyennete"))
     assert "Mairie de Tiercé" in pacs and "Accueil de la mairie" in pacs and "à confirmer" in pacs
+
+
+def test_the_france_services_number_without_a_commune_lists_each_territory(orientation):
+    answer = texts(say(orientation, "quel est le numéro de téléphone de la France Services ?", intent="ask_human"))
+    assert "02 85 29 07 11" in answer and "02 41 96 10 40" in answer and "Dites-moi votre commune" in answer
