@@ -253,3 +253,20 @@ def test_a_row_that_the_schema_refuses_is_reported_and_the_rest_imported(tmp_pat
     assert len(lieux) == len(rows) - 2
     assert [p.line for p in problems if "non importée" in p.message] == [2, 3]
     assert "position « nan" in str(problems[0]) and "opening_hours" in str(next(p for p in problems if p.line == 3))
+
+
+def test_the_national_layer_on_postgresql_as_the_production_mode_holds_it(pg_url):
+    """The production mode imports the layer into PostgreSQL: the same import, update in place and reading there."""
+    engine = db.engine_for(pg_url)
+    db.save(load_directory(KNOWLEDGE), engine, "tests")
+    store.remove_layer(engine)
+    report = store.import_france_services(engine, EXTRACT, LISTED)
+    communes, problems = all_communes(FIXTURES / "decoupage", town_hall_positions(FIXTURES / "mairies-extrait.csv"))
+    store.import_communes(engine, communes, problems, "extrait de test")
+    again = store.import_france_services(engine, EXTRACT, LISTED)
+    assert len(report.added) == again.unchanged and again.added == again.changed == again.removed == []
+    assert {"france-services", "communes"} <= store.imported_kinds(engine)
+    layer = store.read_layer(engine)
+    assert layer.lieux["fs-anct-594"].telephone.numero == "02 98 47 10 61" and layer.communes["29019"].france_services
+    store.remove_layer(engine)
+    assert store.read_layer(engine).communes == {}
