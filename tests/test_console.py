@@ -550,4 +550,7 @@ def test_the_agents_search_works_for_any_commune_of_france_with_the_national_lay
     assert "29200 Brest" in page and "Source : ANCT, liste des structures France Services, 1er août 2024" in page
     page = browser.get("/", commune="Brie")[2]
     assert "plusieurs communes" in page and "Brie (35041)" in page and "Brie (16)" in page
+    browser.sign_in(suite="/sante")
+    health = browser.get("/sante")[2]
+    assert "Couche nationale : 236 France Services (ANCT, liste des structures France Services, 1er août 2024)" in health
     assert "Janzé" in browser.get("/", besoin="carte vitale", commune="Brie (35)")[2]

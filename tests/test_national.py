@@ -269,4 +269,4 @@ def test_the_national_layer_on_postgresql_as_the_production_mode_holds_it(pg_url
     layer = store.read_layer(engine)
     assert layer.lieux["fs-anct-594"].telephone.numero == "02 98 47 10 61" and layer.communes["29019"].france_services
     store.remove_layer(engine)
-    assert store.read_layer(engine).communes == {}
+    assert store.read_layer(engine).communes == {} and store.read_layer(engine).sources == {}

@@ -283,7 +283,7 @@ def create_app(settings: Settings | None = None, knowledge: LiveKnowledge | None
         load = db.last_load(live.engine)
         user = request.state.user
         result, user.reload = user.reload, None
-        return render(request, "sante.html", report=report, load=load, result=result)
+        return render(request, "sante.html", report=report, load=load, result=result, national=o.national)
 
     @app.post("/recharger")
     def reload_knowledge(request: Request, jeton: str = Form(""), _: str = Depends(requires("admin"))):

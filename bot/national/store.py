@@ -220,7 +220,8 @@ def read_layer(engine: Engine) -> NationalLayer:
             if not imports:
                 return layer
             layer.marker = imports[-1].id
-            layer.sources = {i.kind: i.source for i in imports if i.kind != "retrait"}
+            since = max((n for n, i in enumerate(imports) if i.kind == "retrait"), default=-1) + 1  # after a removal
+            layer.sources = {i.kind: i.source for i in imports[since:]}
             layer.lieux = {row.id: Lieu.model_validate(row.data) for row in session.scalars(select(NationalLieu))}
             layer.communes = {row.insee: Commune.model_validate(row.data) for row in session.scalars(select(NationalCommune))}
     except SQLAlchemyError as error:
