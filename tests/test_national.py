@@ -270,3 +270,4 @@ def test_the_national_layer_on_postgresql_as_the_production_mode_holds_it(pg_url
     assert layer.lieux["fs-anct-594"].telephone.numero == "02 98 47 10 61" and layer.communes["29019"].france_services
     store.remove_layer(engine)
     assert store.read_layer(engine).communes == {} and store.read_layer(engine).sources == {}
+    assert store.imported_kinds(engine) == set()  # the production mode imports it again on its next start

@@ -207,7 +207,9 @@ def imported_kinds(engine: Engine) -> set[str]:
     if not _imported(engine):
         return set()
     with Session(engine) as session:
-        return set(session.scalars(select(NationalImport.kind)))
+        kinds = list(session.scalars(select(NationalImport.kind).order_by(NationalImport.id)))
+    since = max((n for n, kind in enumerate(kinds) if kind == "retrait"), default=-1) + 1  # what a removal left
+    return set(kinds[since:])
 
 
 def read_layer(engine: Engine) -> NationalLayer:
