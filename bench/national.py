@@ -10,6 +10,7 @@ bench/results/national.json. Run: make bench (or .venv/bin/python bench/national
 
 import json
 import os
+from collections import Counter
 import platform
 import random
 import statistics
@@ -62,7 +63,8 @@ def recognition(o: Orientation, communes: list) -> dict:
             found += c in match.communes
             shared += c in match.communes and len(match.communes) > 1
         results[label] = {"trouvee": round(found / len(communes), 3), "dont_homonymes_a_choisir": shared, "n": len(communes)}
-    unique = [c for c in communes if len(o.communes._national_postcode.get(c.codes_postaux[0], [])) == 1]
+    shared = Counter(code for c in o.national.communes.values() for code in c.codes_postaux)
+    unique = [c for c in communes if shared[c.codes_postaux[0]] == 1]
     results["code postal propre à une commune"] = {
         "trouvee": round(sum(o.find_commune(c.codes_postaux[0]).communes == [c] for c in unique) / max(1, len(unique)), 3),
         "n": len(unique)}

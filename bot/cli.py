@@ -32,7 +32,7 @@ from bot.knowledge.schema import FichierConnaissances
 from bot.orientation import Orientation, Profile
 from bot.privacy import redact_logs
 from bot.render import answer_dict, answer_text, confirm_flag
-from bot.schedule import PARIS, compile_horaires, format_day, format_hour
+from bot.schedule import PARIS, compile_horaires, format_date, format_day, format_hour
 from bot.service_status import Endpoints
 
 DEFAULT_DIR = os.environ.get("REPERE_KNOWLEDGE", "knowledge")
@@ -166,7 +166,8 @@ def load(dossier: str, url: str | None, as_json: bool) -> None:
 @click.option("--db", "url", default=None)
 @click.option("--json", "as_json", is_flag=True)
 def lookup(besoin: str, commune: str | None, when: str | None, age: int | None, agricole: bool | None, seances: int, url: str | None, as_json: bool) -> None:
-    orientation = Orientation(_knowledge_from_db(url, as_json), national=national_store.read_layer(db.engine_for(url)))
+    layer = national_store.read_layer(db.engine_for(url)) if commune else None  # the national layer serves communes only
+    orientation = Orientation(_knowledge_from_db(url, as_json), national=layer)
     commune_obj = None
     if commune:
         commune_obj, problem = orientation.resolve_commune(commune)
@@ -267,7 +268,7 @@ def import_france_services(fichier: str, listed: str | None, url: str | None, as
         report = national_store.import_france_services(db.engine_for(url), path, day)
     except (ListUnreadable, db.DatabaseUnavailable) as error:
         _fail(as_json, str(error))
-    _out(as_json, report.as_dict(), _import_summary(report, f"France Services (liste du {national_store.french_date(day)})"))
+    _out(as_json, report.as_dict(), _import_summary(report, f"France Services (liste du {format_date(day)})"))
 
 
 @import_.command(name="communes", help="Importe toutes les communes de France (code géographique, position des mairies).")

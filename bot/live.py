@@ -48,6 +48,7 @@ class LiveKnowledge:
         self._check: Future | None = None
         self._load_id: tuple[int, int] | None = None
         self._orientation: Orientation | None = None
+        self._national = None  # the national layer read last: re-read only when a national import lands
 
     def orientation(self) -> Orientation:
         """The Orientation of the DB's last load, or the last one read when the DB fails.
@@ -73,7 +74,9 @@ class LiveKnowledge:
             raise db.DatabaseUnavailable("base de connaissances inaccessible ou vide")
         marker = (load.id, national.last_import(self.engine))  # a curated load or a national import
         if self._orientation is None or marker != self._load_id:
-            orientation = Orientation(db.read(self.engine), national=national.read_layer(self.engine))
+            if self._national is None or self._national.marker != marker[1]:
+                self._national = national.read_layer(self.engine)
+            orientation = Orientation(db.read(self.engine), national=self._national)
             with self._lock:
                 self._orientation, self._load_id = orientation, marker
         return self._orientation

@@ -104,6 +104,8 @@ class Orientation:
         self.communes = CommuneFinder(knowledge.communes.values(), self.national.communes.values(), self._ordinary_words())
         # a curated place that names its id_fs replaces the imported one (Le Lude's France Services)
         self._curated_fs = {f"fs-anct-{l.id_fs}": l.id for l in knowledge.lieux.values() if l.id_fs is not None}
+        # each commune's own mairie with its opening hours, when the knowledge holds it (`repere territoire init`)
+        self._town_halls = {l.commune: l for l in knowledge.lieux.values() if l.type == "mairie" and l.horaires}
         self._themes = {normalize(name): theme for theme in THEMES for name in (theme, THEME_LABELS[theme])}
 
     def _ordinary_words(self) -> frozenset[str]:
@@ -309,7 +311,7 @@ class Orientation:
         if helped and home is not None and home.horaires and (not territory or self.k.lieu_territoire.get(home.id, NATIONAL) == territory):
             place = by_lieu.setdefault(home.id, Place(home, self.commune_name(home.commune), "", self._distance(commune, home)))
             place.opening = self.opening_of(home).next_slots(now, count)
-        town_hall = self._town_hall(commune) if "mairie" in ids else None
+        town_hall = self._town_halls.get(commune.insee) if commune and "mairie" in ids else None
         if town_hall is not None and (not territory or self.k.lieu_territoire.get(town_hall.id, NATIONAL) == territory):
             place = by_lieu.setdefault(town_hall.id, Place(town_hall, self.commune_name(town_hall.commune), "", self._distance(commune, town_hall)))
             place.opening = self.opening_of(town_hall).next_slots(now, count)
@@ -329,12 +331,6 @@ class Orientation:
             return (order, place.distance_km if place.distance_km is not None else math.inf, first)
 
         return sorted(places, key=rank)
-
-    def _town_hall(self, commune: Commune | None) -> Lieu | None:
-        """The commune's own mairie with its opening hours, when the knowledge holds it (`repere territoire init`)."""
-        if commune is None:
-            return None
-        return next((l for l in self.k.lieux.values() if l.type == "mairie" and l.commune == commune.insee and l.horaires), None)
 
     def _home_france_services(self, commune: Commune | None) -> Lieu | None:
         """The commune's France Services, or the only territory's one when no commune is known."""

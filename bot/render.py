@@ -34,6 +34,12 @@ def lieu_line(lieu: Lieu, commune: str | None) -> str:
     return f"{lieu.nom} — {where}{phone}"
 
 
+def place_heading(place: Place) -> str:
+    """« France Services … — adresse, tél. … (votre France Services, à 12 km à vol d'oiseau) »."""
+    why = ", ".join(x for x in (place.reason, distance_text(place.distance_km) if place.reason != "dans votre commune" else "") if x)
+    return lieu_line(place.lieu, place.commune) + (f" ({why})" if why else "") + confirm_flag(place.lieu)
+
+
 def distance_text(km: float | None) -> str:
     """« à 2,1 km à vol d'oiseau », « à 12 km à vol d'oiseau »: the straight line, not the road."""
     if km is None:
@@ -146,9 +152,7 @@ def answer_text(answer: Answer) -> str:
     if answer.places:
         lines.append("Où et quand :")
     for place in answer.places:
-        head = lieu_line(place.lieu, place.commune)
-        extra = ", ".join(x for x in (place.reason, distance_text(place.distance_km) if place.reason != "dans votre commune" else "") if x)
-        lines.append(f"  ▸ {head}" + (f" ({extra})" if extra else "") + confirm_flag(place.lieu))
+        lines.append(f"  ▸ {place_heading(place)}")
         lines += [f"    {note}" for note in lieu_notes(place.lieu)]
         if place.opening:
             lines.append(f"    {place.opening_label}" + (", aide à la démarche" if place.lieu.type != "mairie" else "") + confirm_flag(place.lieu))

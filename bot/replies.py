@@ -16,7 +16,7 @@ from bot.knowledge.schema import THEMES, Commune, Organisme
 from bot.fallback import FALLBACK_PHONE, unavailable_text
 from bot.orientation import THEME_LABELS, Answer, Need, Orientation, Place, Profile
 from bot.privacy import redact
-from bot.render import confirm_flag, contact_text, distance_text, lieu_line, lieu_notes, organisme_contact, session_lines
+from bot.render import confirm_flag, contact_text, lieu_notes, organisme_contact, place_heading, session_lines
 
 MAX_PLACES = 2  # places shown in one answer: more is a list nobody reads on a phone
 
@@ -78,13 +78,8 @@ def profile_from(age: str | None, regime: str | None) -> Profile:
 # ------------------------------------------------------------------ answers
 
 
-def _place_line(place: Place) -> str:
-    why = ", ".join(x for x in (place.reason, distance_text(place.distance_km) if place.reason != "dans votre commune" else "") if x)
-    return f"▸ {lieu_line(place.lieu, place.commune)}" + (f" ({why})" if why else "") + confirm_flag(place.lieu)
-
-
 def _slots_lines(place: Place) -> list[str]:
-    lines = [_place_line(place)]
+    lines = [f"▸ {place_heading(place)}"]
     for ps in place.permanences:
         name = ps.organisme.sigle or ps.organisme.nom
         lines.append(f"  {name}, {ps.permanence.acces}{confirm_flag(ps.permanence)} :")
@@ -220,7 +215,7 @@ def follow_up_replies(answer: Answer, question: str) -> list[Reply]:
     else:
         lines = [f"Où aller pour « {label} » :"]
         for place in answer.places[:MAX_PLACES]:
-            lines.append(_place_line(place))
+            lines.append(f"▸ {place_heading(place)}")
             lines += [f"  {ps.organisme.sigle or ps.organisme.nom}, {ps.permanence.acces}"
                       + (f" ; rendez-vous : {ps.permanence.reservation}" if ps.permanence.reservation else "") for ps in place.permanences]
             if not place.lieu.adresse:

@@ -34,9 +34,13 @@ class Slot:
         return f"{format_day(self.debut.date())}, {format_hour(self.debut)}-{format_hour(self.fin)}"
 
 
+def format_date(day: date) -> str:
+    """« 1er août 2024 »."""
+    return f"{'1er' if day.day == 1 else day.day} {MOIS_FR[day.month - 1]} {day.year}"
+
+
 def format_day(day: date) -> str:
-    number = "1er" if day.day == 1 else str(day.day)
-    return f"{_JOURS_FR[day.weekday()]} {number} {MOIS_FR[day.month - 1]} {day.year}"
+    return f"{_JOURS_FR[day.weekday()]} {format_date(day)}"
 
 
 def format_hour(moment: datetime) -> str:

